@@ -1,0 +1,33 @@
+// A secret travels as a Secret so that logging, string interpolation or JSON
+// serialisation of it can never print its value by accident.
+import { inspect } from 'node:util';
+
+const REDACTED = '***';
+
+export class Secret {
+  readonly #value: string;
+  /** Where the value came from, safe to show: "env DEPLOY_TLS_CA_PASSWORD", "file ./ca.pass". */
+  readonly origin: string;
+
+  constructor(value: string, origin: string) {
+    this.#value = value;
+    this.origin = origin;
+  }
+
+  /** The only way to the value: call it at the point of use, never store the result. */
+  reveal(): string {
+    return this.#value;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return `Secret(${this.origin})`;
+  }
+}
