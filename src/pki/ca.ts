@@ -172,6 +172,7 @@ export interface IssuedCertificate {
   privateKey: KeyObject;
   /** DER, leaf first: leaf, intermediate, root, as a HiveMQ keystore holds it. */
   chain: Uint8Array[];
+  sans: readonly San[];
   certificatePath: string;
   keyPath: string;
 }
@@ -262,6 +263,7 @@ export class CertificateAuthority {
         certificate,
         privateKey: key.privateKey,
         chain: [certificateDer(certificate), ...this.caChain],
+        sans: request.sans ?? [],
         certificatePath,
         keyPath,
       };

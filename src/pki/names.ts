@@ -57,3 +57,15 @@ export function parseSubject(text: string, where = 'subject'): Subject {
   }
   return subject;
 }
+
+/** Reads a certificate's name back into a Subject; attributes we do not model are dropped. */
+export function subjectFromJsonName(name: JsonName): Subject {
+  const subject: Subject = {};
+  for (const rdn of name) {
+    for (const field of SUBJECT_FIELDS) {
+      const value = rdn[X509_NAME_KEY[field]]?.[0];
+      if (value !== undefined) subject[field] = value;
+    }
+  }
+  return subject;
+}

@@ -1,0 +1,74 @@
+// Where passwords come from: a file, an environment variable, or a prompt on a terminal.
+// Never argv: a command line shows in `ps` and in shell history.
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { UsageError } from '../errors.js';
+import { Secret } from '../secret.js';
+
+export interface SecretSpec {
+  /** What the password is for, in messages: "CA password". */
+  label: string;
+  envName: string;
+  file?: string;
+  /** The option that names a file, for hints: "--ca-password-file". */
+  fileOption: string;
+}
+
+export interface SecretIo {
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export async function readSecretFile(path: string, label: string): Promise<Secret> {
+  const text = await readFile(path, 'utf8').catch((cause) => {
+    throw new UsageError(`cannot read the ${label} file ${path}`, {
+      hint: 'check the path and its permissions',
+      cause,
+    });
+  });
+  const value = text.replace(/\r?\n$/, ''); // `echo pass > file` adds a newline that is no part of it
+  if (value === '') throw new UsageError(`the ${label} file ${path} is empty`);
+  return new Secret(value, `file ${path}`);
+}
+
+/** A password that may be absent (e.g. a key password that defaults to the store password). */
+export async function optionalSecret(spec: SecretSpec, io: SecretIo): Promise<Secret | undefined> {
+  if (spec.file) return readSecretFile(spec.file, spec.label);
+  const value = io.env[spec.envName];
+  if (value) return new Secret(value, `env ${spec.envName}`);
+  return undefined;
+}
+
+/** A password that must exist: file, then env, then a prompt if stdin is a terminal. */
+export async function requiredSecret(spec: SecretSpec, io: SecretIo, confirm = false): Promise<Secret> {
+  const found = await optionalSecret(spec, io);
+  if (found) return found;
+  if (io.stdin.isTTY) {
+    const value = await prompt(`${spec.label}: `, io);
+    if (confirm && (await prompt(`${spec.label} (again): `, io)) !== value) {
+      throw new UsageError(`the two ${spec.label}s differ`);
+    }
+    if (value === '') throw new UsageError(`the ${spec.label} is empty`);
+    return new Secret(value, 'prompt');
+  }
+  throw new UsageError(`no ${spec.label} given`, {
+    hint: `set ${spec.envName}, or pass ${spec.fileOption} FILE, or run on a terminal to be asked`,
+  });
+}
+
+/** Reads a line without echoing it. */
+function prompt(question: string, io: SecretIo): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
+    const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput;
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (text: string) => {
+      if (text.startsWith(question)) write.call(rl, text); // echo the question, not the keystrokes
+    };
+    rl.question(question, (answer) => {
+      rl.close();
+      io.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}

@@ -1,0 +1,114 @@
+// What a node or a client receives: keystore, truststore and PEM files, as bytes and names.
+// Pure: the caller decides where the files go.
+import { encodeKeystore, type KeystoreFormat, type Pkcs12Profile } from '../keystore/index.js';
+import {
+  encryptPrivateKeyPem,
+  type IssuedCertificate,
+  plainPrivateKeyPem,
+  privateKeyPkcs8,
+} from '../pki/index.js';
+import type { Secret } from '../secret.js';
+
+export interface BundleFile {
+  name: string;
+  data: string | Uint8Array;
+  mode: number;
+}
+
+export interface BundlePasswords {
+  keystore: Secret;
+  /** JKS only: defaults to the keystore password. */
+  key?: Secret;
+  /** Defaults to the keystore password. */
+  truststore?: Secret;
+}
+
+export interface BundleOptions {
+  format: KeystoreFormat;
+  pkcs12Profile?: Pkcs12Profile;
+  passwords: BundlePasswords;
+  now: Date;
+}
+
+const PRIVATE = 0o600; // holds a private key
+const PUBLIC = 0o644;
+
+export function keystoreExtension(format: KeystoreFormat): string {
+  return format === 'jks' ? 'jks' : 'p12';
+}
+
+/** Truststore entries: the CA chain, so that any certificate our intermediate issued is accepted. */
+function truststore(issued: IssuedCertificate, options: BundleOptions): Uint8Array {
+  const [, intermediate, root] = issued.chain;
+  const entries = [
+    { kind: 'trusted-cert' as const, alias: 'intermediate-ca', certificate: intermediate as Uint8Array },
+    { kind: 'trusted-cert' as const, alias: 'root-ca', certificate: root as Uint8Array },
+  ];
+  const password = (options.passwords.truststore ?? options.passwords.keystore).reveal();
+  return encodeKeystore(options.format, entries, {
+    storePassword: password,
+    profile: options.pkcs12Profile,
+    now: options.now,
+  });
+}
+
+function keystore(issued: IssuedCertificate, options: BundleOptions): Uint8Array {
+  const entry = {
+    kind: 'private-key' as const,
+    alias: issued.name,
+    privateKeyPkcs8: privateKeyPkcs8(issued.privateKey),
+    chain: issued.chain,
+  };
+  return encodeKeystore(options.format, [entry], {
+    storePassword: options.passwords.keystore.reveal(),
+    keyPassword: options.passwords.key?.reveal(),
+    profile: options.pkcs12Profile,
+    now: options.now,
+  });
+}
+
+function chainPem(issued: IssuedCertificate): string {
+  const [, intermediate, root] = issued.chain;
+  return [intermediate, root].map((der) => pem('CERTIFICATE', der as Uint8Array)).join('');
+}
+
+export function pem(label: string, der: Uint8Array): string {
+  const body = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+/** A HiveMQ node's files, named as the article names them. */
+export function nodeBundle(issued: IssuedCertificate, options: BundleOptions): BundleFile[] {
+  const ext = keystoreExtension(options.format);
+  return [
+    { name: `hivemq-keystore.${ext}`, data: keystore(issued, options), mode: PRIVATE },
+    { name: `hivemq-truststore.${ext}`, data: truststore(issued, options), mode: PUBLIC },
+    { name: `${issued.name}.cert.pem`, data: issued.certificate.toString('pem'), mode: PUBLIC },
+    { name: 'ca-chain.cert.pem', data: chainPem(issued), mode: PUBLIC },
+  ];
+}
+
+/**
+ * A client's files: Java stores (as the article's mqtt-client files) and PEM files for mqtt.js
+ * and mosquitto. The PEM key is encrypted with the keystore password unless plainKey is set,
+ * for tools that cannot prompt (mosquitto_pub asks for the pass phrase on a terminal).
+ */
+export function clientBundle(
+  issued: IssuedCertificate,
+  options: BundleOptions & { plainKey: boolean },
+): BundleFile[] {
+  const ext = keystoreExtension(options.format);
+  const key = options.plainKey
+    ? plainPrivateKeyPem(issued.privateKey)
+    : encryptPrivateKeyPem(issued.privateKey, options.passwords.keystore);
+  return [
+    { name: `${issued.name}-keystore.${ext}`, data: keystore(issued, options), mode: PRIVATE },
+    { name: `${issued.name}-truststore.${ext}`, data: truststore(issued, options), mode: PUBLIC },
+    { name: `${issued.name}.cert.pem`, data: issued.certificate.toString('pem'), mode: PUBLIC },
+    { name: `${issued.name}.key.pem`, data: key, mode: PRIVATE },
+    { name: 'ca-chain.cert.pem', data: chainPem(issued), mode: PUBLIC },
+  ];
+}
