@@ -8,6 +8,7 @@ import {
   CertificateAuthority,
   formatSan,
   type IssuedCertificate,
+  type KeyPair,
   type KeyType,
   parseSans,
   subjectFromJsonName,
@@ -37,7 +38,28 @@ export interface IssueResult {
   files: string[];
 }
 
-export async function issueNode(options: IssueOptions & { sans: readonly string[] }): Promise<IssueResult> {
+export type NodeIssueOptions = Omit<IssueOptions, 'caDir' | 'caPassword'> & {
+  sans: readonly string[];
+  key?: KeyPair;
+};
+export type ClientIssueOptions = Omit<IssueOptions, 'caDir' | 'caPassword'> & {
+  plainKey: boolean;
+  key?: KeyPair;
+};
+
+export async function issueNode(options: IssueOptions & NodeIssueOptions): Promise<IssueResult> {
+  return withCa(options, 'issue node', (ca) => issueNodeWith(ca, options));
+}
+
+export async function issueClient(options: IssueOptions & ClientIssueOptions): Promise<IssueResult> {
+  return withCa(options, 'issue client', (ca) => issueClientWith(ca, options));
+}
+
+/** Issues a node certificate from an open CA and writes its bundle; many may run at once. */
+export async function issueNodeWith(
+  ca: CertificateAuthority,
+  options: NodeIssueOptions,
+): Promise<IssueResult> {
   const sans = parseSans(options.sans, '--san');
   const firstDns = sans.find((san) => san.type === 'dns');
   if (!firstDns) {
@@ -45,40 +67,41 @@ export async function issueNode(options: IssueOptions & { sans: readonly string[
       hint: 'the first DNS SAN becomes the CN: add --san DNS:<name clients use>',
     });
   }
-  return withCa(options, 'issue node', async (ca) => {
-    const issued = await ca.issue({
-      profile: 'node',
-      name: options.name,
-      subject: { ...orgOf(ca), CN: firstDns.value },
-      sans,
-      keyType: options.keyType,
-      days: options.days,
-      now: options.now,
-    });
-    return finish(issued, options, nodeBundle(issued, bundleOptions(options)));
+  const issued = await ca.issue({
+    profile: 'node',
+    name: options.name,
+    subject: { ...orgOf(ca), CN: firstDns.value },
+    sans,
+    keyType: options.keyType,
+    key: options.key,
+    days: options.days,
+    now: options.now,
   });
+  return finish(issued, options, nodeBundle(issued, bundleOptions(options)));
 }
 
-export async function issueClient(options: IssueOptions & { plainKey: boolean }): Promise<IssueResult> {
-  return withCa(options, 'issue client', async (ca) => {
-    const issued = await ca.issue({
-      profile: 'client',
-      name: options.name,
-      subject: { ...orgOf(ca), CN: options.name },
-      keyType: options.keyType,
-      days: options.days,
-      now: options.now,
-    });
-    return finish(
-      issued,
-      options,
-      clientBundle(issued, { ...bundleOptions(options), plainKey: options.plainKey }),
-    );
+export async function issueClientWith(
+  ca: CertificateAuthority,
+  options: ClientIssueOptions,
+): Promise<IssueResult> {
+  const issued = await ca.issue({
+    profile: 'client',
+    name: options.name,
+    subject: { ...orgOf(ca), CN: options.name },
+    keyType: options.keyType,
+    key: options.key,
+    days: options.days,
+    now: options.now,
   });
+  return finish(
+    issued,
+    options,
+    clientBundle(issued, { ...bundleOptions(options), plainKey: options.plainKey }),
+  );
 }
 
 async function withCa<T>(
-  options: IssueOptions,
+  options: Pick<IssueOptions, 'caDir' | 'caPassword'>,
   command: string,
   work: (ca: CertificateAuthority) => Promise<T>,
 ) {
@@ -96,7 +119,7 @@ function orgOf(ca: CertificateAuthority) {
   return { C, ST, L, O, OU };
 }
 
-function bundleOptions(options: IssueOptions) {
+function bundleOptions(options: NodeIssueOptions | ClientIssueOptions) {
   return {
     format: options.format,
     pkcs12Profile: options.pkcs12Profile,
@@ -107,7 +130,7 @@ function bundleOptions(options: IssueOptions) {
 
 async function finish(
   issued: IssuedCertificate,
-  options: IssueOptions,
+  options: NodeIssueOptions | ClientIssueOptions,
   files: BundleFile[],
 ): Promise<IssueResult> {
   const out = resolve(options.out);

@@ -15,7 +15,7 @@ import {
   parseSerialFile,
 } from './database.js';
 import { writeFileAtomic } from './files.js';
-import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKey } from './keys.js';
+import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKey, type KeyPair } from './keys.js';
 import { type CaLayout, caLayout, INTERMEDIATE_DIRS, MODE, ROOT_DIRS } from './layout.js';
 import { acquireCaLock, type CaLock } from './lock.js';
 import { type Subject, toOpensslDn } from './names.js';
@@ -163,6 +163,8 @@ export interface IssueRequest {
   keyType?: KeyType;
   days?: number;
   now: Date;
+  /** A key generated ahead (e.g. while the CA was being created); otherwise one of keyType is made. */
+  key?: KeyPair;
 }
 
 export interface IssuedCertificate {
@@ -227,7 +229,7 @@ export class CertificateAuthority {
         hint: 'give at least --san DNS:<name clients use>',
       });
     }
-    const key = await generateKey(request.keyType ?? LEAF_KEY_TYPE); // in parallel with other issues
+    const key = request.key ?? (await generateKey(request.keyType ?? LEAF_KEY_TYPE)); // in parallel with other issues
     const days = request.days ?? (request.profile === 'node' ? LEAF_DAYS : CLIENT_DAYS);
     return this.#serialized(async () => {
       const entries = parseIndex(

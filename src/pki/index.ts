@@ -7,7 +7,13 @@ export {
 } from './ca.js';
 export { certificateDer, parseCertificatePem, x509 } from './certificate.js';
 export { type CaSummary, type CertificateSummary, inspectCa, summarize } from './inspect.js';
-export { encryptPrivateKeyPem, plainPrivateKeyPem, privateKeyPkcs8 } from './keys.js';
+export {
+  encryptPrivateKeyPem,
+  generateKey,
+  type KeyPair,
+  plainPrivateKeyPem,
+  privateKeyPkcs8,
+} from './keys.js';
 export { caLayout } from './layout.js';
 export { DEFAULT_CA_SUBJECT, parseSubject, type Subject, subjectFromJsonName, toOpensslDn } from './names.js';
 export { CLIENT_DAYS, isKeyType, KEY_TYPES, type KeyType, LEAF_DAYS } from './profiles.js';
