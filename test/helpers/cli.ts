@@ -1,0 +1,45 @@
+// Runs the built CLI as a user would: a child process with its own env, no TTY.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function requireBuiltCli(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it first)`);
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Path → sha256 of every file under dir: proof that a failed command wrote nothing. */
+export function treeHashes(dir: string): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  const walk = (sub: string) => {
+    for (const name of readdirSync(join(dir, sub))) {
+      const rel = join(sub, name);
+      if (statSync(join(dir, rel)).isDirectory()) walk(rel);
+      else
+        hashes[rel] = createHash('sha256')
+          .update(readFileSync(join(dir, rel)))
+          .digest('hex');
+    }
+  };
+  walk('');
+  return hashes;
+}
