@@ -51,16 +51,16 @@ interface ProfileSpec {
 }
 
 const PROFILES: Record<Pkcs12Profile, ProfileSpec> = {
-  // What `openssl pkcs12 -export` writes in OpenSSL 3 and what Java 17 (since 17.0.x backports) reads
-  // and writes by default: PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC, HMAC-SHA256 MAC.
+  // What `openssl pkcs12 -export` writes in OpenSSL 3, and the algorithms Java writes by default since
+  // 12 (and 11.0.12, 8u301): PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC with an HMAC-SHA256 MAC.
   modern: {
     encrypt: (plaintext, password) => encryptPbes2Aes256(plaintext, password, ITERATIONS, 16),
     macHash: 'sha256',
     macDigestOid: OID.sha256,
     macSaltBytes: 16,
   },
-  // For Java 8 before 8u301 and OpenSSL 1.x: they know neither PBES2 nor SHA-256 MACs. 3DES for the
-  // certificates too, because RC2-40 (the old default) is gone from OpenSSL 3's default provider.
+  // For Java before 8u301/11.0.12 ("HmacPBESHA256 not available") and OpenSSL 1.x readers. 3DES for
+  // the certificates too, because RC2-40 (the old default) is gone from OpenSSL 3's default provider.
   legacy: {
     encrypt: (plaintext, password) => encryptPkcs12TripleDes(plaintext, password, ITERATIONS, 8),
     macHash: 'sha1',
@@ -102,8 +102,20 @@ export interface Pkcs12Options {
   profile?: Pkcs12Profile;
 }
 
+/**
+ * Java's PBEKey (used for every PKCS#12 cipher and MAC) refuses passwords outside printable ASCII, and
+ * the JVM reports that as "keystore password was incorrect". OpenSSL accepts such stores; HiveMQ could not.
+ */
+const JAVA_PBE_PASSWORD = /^[\x20-\x7e]*$/;
+
 export function encodePkcs12(entries: KeystoreEntry[], opts: Pkcs12Options): Uint8Array {
-  validateEntries(entries, (alias) => alias);
+  if (!JAVA_PBE_PASSWORD.test(opts.password)) {
+    throw new KeystoreError('a PKCS#12 keystore password must be printable ASCII for Java to load it', {
+      hint: 'choose a password of printable ASCII characters, or use format: jks (which accepts any)',
+    });
+  }
+  // Java looks PKCS#12 aliases up case-insensitively too, though it keeps the friendlyName's case.
+  validateEntries(entries, (alias) => alias.toLowerCase());
   const spec = PROFILES[opts.profile ?? 'modern'];
   const { password } = opts;
   const certBags: Uint8Array[] = [];
@@ -269,8 +281,8 @@ function buildChain(leaf: CertBag, pool: CertBag[]): CertBag[] {
 
 /**
  * Reads a PKCS#12 store after verifying its MAC with `password`. Key entries pair a key bag with the
- * certificate of the same localKeyId and then its issuers; certificates in no chain become trusted-cert
- * entries. Keys are decrypted on `decryptKey(password)`.
+ * certificate of the same localKeyId and then its issuers; certificates in no chain, or carrying Java's
+ * trusted-key-usage attribute, become trusted-cert entries. Keys are decrypted on `decryptKey(password)`.
  */
 export function decodePkcs12(bytes: Uint8Array, password: string): DecodedKeystore {
   let pfx: DerNode[];
@@ -283,8 +295,9 @@ export function decodePkcs12(bytes: Uint8Array, password: string): DecodedKeysto
     });
   }
   const [versionNode, authSafeInfo, macData] = pfx;
-  if (readInteger(versionNode, 'PFX version') !== PFX_VERSION)
+  if (readInteger(versionNode, 'PFX version') !== PFX_VERSION) {
     throw new KeystoreError('unsupported PKCS#12 version');
+  }
   const [typeNode, contentNode] = sequenceOf(authSafeInfo, 'authSafe');
   if (readOid(typeNode) !== OID.data) {
     throw new KeystoreError('PKCS#12 stores signed with a public key are not supported');
@@ -334,7 +347,8 @@ export function decodePkcs12(bytes: Uint8Array, password: string): DecodedKeysto
     });
   });
   certs.forEach((cert, index) => {
-    if (inChains.has(cert)) return;
+    // A chain certificate is listed again only if Java marked it trusted (then it is an entry of its own).
+    if (inChains.has(cert) && !cert.trusted) return;
     entries.push({
       kind: 'trusted-cert',
       alias: cert.friendlyName ?? String(index + 1),

@@ -42,7 +42,8 @@ export type DecodedKeystoreEntry = DecodedPrivateKeyEntry | DecodedTrustedCertEn
 
 /**
  * A store whose integrity was checked with the store password. Entries keep the store's order.
- * For PKCS#12, certificates that belong to no key's chain are listed as trusted-cert entries.
+ * For PKCS#12, certificates that belong to no key's chain (or that Java marked trusted) are listed as
+ * trusted-cert entries; their alias is the friendlyName, or the bag's 1-based position if it has none.
  */
 export interface DecodedKeystore {
   format: KeystoreFormat;

@@ -20,7 +20,7 @@ export function validateEntries(entries: KeystoreEntry[], normalise: (alias: str
     if (alias.length === 0) throw new KeystoreError('a keystore entry has an empty alias');
     if (seen.has(alias)) {
       throw new KeystoreError(`duplicate keystore alias "${alias}"`, {
-        hint: 'aliases are case-insensitive in JKS; give each entry its own alias',
+        hint: 'Java compares keystore aliases case-insensitively; give each entry its own alias',
       });
     }
     seen.add(alias);
