@@ -66,3 +66,22 @@ export class InterruptedError extends DeployTlsError {
     super(message, { exitCode: ExitCode.interrupted, ...details });
   }
 }
+
+export interface InventoryProblem {
+  /** "prod.yaml:12:7" */
+  location: string;
+  /** "nodes[2].sans[1]" */
+  path: string;
+  message: string;
+}
+
+/** Every problem of an inventory at once, each with file:line:col and path: exit 2. */
+export class InventoryError extends DeployTlsError {
+  readonly problems: readonly InventoryProblem[];
+
+  constructor(file: string, problems: readonly InventoryProblem[], details: ErrorDetails = {}) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`${file}: ${count}`, { exitCode: ExitCode.usage, hint: 'fix them and run again', ...details });
+    this.problems = problems;
+  }
+}

@@ -1,11 +1,16 @@
 // Everything the CLI prints about results and errors. One place, so the format stays one format.
-import { DeployTlsError } from '../errors.js';
+import { DeployTlsError, InventoryError } from '../errors.js';
 import { type CaSummary, type CertificateSummary, LEAF_DAYS } from '../pki/index.js';
 
 export function renderError(error: unknown, debug: boolean): string {
   if (error instanceof DeployTlsError) {
     const who = error.node ? `${error.node}: ` : '';
     const lines = [`✖ ${who}${error.message}`];
+    if (error instanceof InventoryError) {
+      for (const problem of error.problems) {
+        lines.push(`  ${problem.location} ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
+      }
+    }
     if (error.hint) lines.push(`  → ${error.hint}`);
     if (debug && error.stack) lines.push(error.stack);
     if (debug && error.cause instanceof Error) lines.push(`caused by: ${error.cause.stack}`);

@@ -1,0 +1,97 @@
+// What a node gets when neither `defaults:` nor the node says otherwise: DESIGN.md's production
+// defaults (systemd unit, /opt/hivemq, /etc/ssl/hivemq, port 8883, client certificates required).
+import type { KeyType } from '../pki/profiles.js';
+import type { SecretRef } from './schema.js';
+
+export interface SshSettings {
+  user: string;
+  port: number;
+  privateKey: string;
+  knownHosts: string;
+  become: boolean;
+  agent: boolean;
+}
+
+export interface HivemqSettings {
+  home: string;
+  edition: 'community' | 'enterprise';
+  serviceUser: string;
+  restart: string;
+  log: string;
+}
+
+export interface TlsSettings {
+  dir: string;
+  listener: { name: string; port: number; bindAddress: string };
+  clientAuth: 'NONE' | 'OPTIONAL' | 'REQUIRED';
+  keystore: { format: 'jks' | 'pkcs12'; password: SecretRef; keyPassword?: SecretRef };
+  truststore: { password: SecretRef };
+  key: KeyType;
+  days: number;
+  renewBefore: string;
+  protocols: ('TLSv1.2' | 'TLSv1.3')[];
+  cipherSuites?: string[];
+}
+
+export interface ClusterSettings {
+  tls: boolean;
+  bindPort: number;
+}
+
+export interface NodeSettings {
+  ssh: SshSettings;
+  hivemq: HivemqSettings;
+  tls: TlsSettings;
+  cluster: ClusterSettings;
+}
+
+export const BUILTIN_DEFAULTS: NodeSettings = {
+  ssh: {
+    user: 'root',
+    port: 22,
+    privateKey: '~/.ssh/id_ed25519',
+    knownHosts: '~/.ssh/known_hosts',
+    become: false,
+    agent: false,
+  },
+  hivemq: {
+    home: '/opt/hivemq',
+    edition: 'enterprise',
+    serviceUser: 'hivemq',
+    restart: 'systemctl restart hivemq',
+    log: '/opt/hivemq/log/hivemq.log',
+  },
+  tls: {
+    dir: '/etc/ssl/hivemq',
+    listener: { name: 'secure-listener', port: 8883, bindAddress: '0.0.0.0' },
+    clientAuth: 'REQUIRED',
+    keystore: { format: 'jks', password: { env: 'HIVEMQ_KEYSTORE_PASSWORD' } },
+    truststore: { password: { env: 'HIVEMQ_TRUSTSTORE_PASSWORD' } },
+    key: 'rsa-2048',
+    days: 365,
+    renewBefore: '30d',
+    protocols: ['TLSv1.3', 'TLSv1.2'], // TLS 1.0/1.1 are refused
+  },
+  cluster: { tls: true, bindPort: 7800 },
+};
+
+type Plain = Record<string, unknown>;
+
+const isPlain = (value: unknown): value is Plain =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Objects merge key by key; anything else (arrays included) is replaced by the override. */
+export function deepMerge<T>(base: T, ...overrides: unknown[]): T {
+  let result: unknown = base;
+  for (const override of overrides) {
+    if (override === undefined) continue;
+    if (isPlain(result) && isPlain(override)) {
+      const merged: Plain = { ...result };
+      for (const [key, value] of Object.entries(override)) merged[key] = deepMerge(merged[key], value);
+      result = merged;
+    } else {
+      result = override;
+    }
+  }
+  return result as T;
+}

@@ -1,0 +1,202 @@
+// Inventory file → validated Inventory with defaults merged into every node. Reports every
+// problem at once, each with file:line:col and its path, before anything else happens.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { InputError, InventoryError, type InventoryProblem } from '../errors.js';
+import type { Subject } from '../pki/names.js';
+import { formatSan, parseSan, type San } from '../pki/san.js';
+import { BUILTIN_DEFAULTS, deepMerge, type NodeSettings } from './defaults.js';
+import { type InventoryInput, inventorySchema, type SecretRef } from './schema.js';
+
+export interface InventoryNode extends NodeSettings {
+  name: string;
+  /** The name clients use: always in the SAN, verified in TLS. */
+  host: string;
+  /** Where SSH and MQTT connect. */
+  address: string;
+  sans: San[];
+}
+
+export interface Inventory {
+  file: string;
+  ca: { dir: string; password: SecretRef; subject: Subject };
+  clients: { name: string; key: NodeSettings['tls']['key']; days?: number }[];
+  nodes: InventoryNode[];
+}
+
+type Path = (string | number)[];
+
+export async function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Inventory> {
+  const text = await readFile(file, 'utf8').catch((cause) => {
+    throw new InputError(`cannot read the inventory ${file}`, {
+      hint: 'check the path given to --inventory',
+      cause,
+    });
+  });
+  return parseInventory(text, file, env);
+}
+
+export function parseInventory(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Inventory {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined) => {
+    const pos = lines.linePos(offset ?? 0);
+    return `${file}:${pos.line}:${pos.col}`;
+  };
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((error) => ({
+      location: at(error.pos[0]),
+      path: '',
+      message: error.message.split('\n')[0] ?? '',
+    }));
+    throw new InventoryError(file, problems);
+  }
+  const located = (path: Path, message: string, useKey = false): InventoryProblem => ({
+    location: at(locate(doc, path, useKey)),
+    path: formatPath(path),
+    message,
+  });
+  const parsed = inventorySchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new InventoryError(file, schemaProblems(parsed.error, located));
+
+  const problems: InventoryProblem[] = [];
+  const inventory = build(parsed.data, file, env, (path, message, useKey) =>
+    problems.push(located(path, message, useKey)),
+  );
+  if (problems.length > 0) throw new InventoryError(file, problems);
+  return inventory;
+}
+
+function schemaProblems(
+  error: z.ZodError,
+  located: (path: Path, message: string, useKey?: boolean) => InventoryProblem,
+) {
+  const problems: InventoryProblem[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push(located([...path, key], `unknown key "${key}"`, true));
+    } else {
+      problems.push(located(path, issue.message));
+    }
+  }
+  return problems;
+}
+
+type Report = (path: Path, message: string, useKey?: boolean) => void;
+
+function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, report: Report): Inventory {
+  const base = dirname(resolve(file));
+  const defaults = deepMerge(BUILTIN_DEFAULTS, input.defaults);
+  const seen = new Map<string, number>();
+  const nodes = input.nodes.map((raw, index): InventoryNode => {
+    const first = seen.get(raw.name);
+    if (first !== undefined)
+      report(['nodes', index, 'name'], `duplicate node name "${raw.name}" (also nodes[${first}])`);
+    seen.set(raw.name, index);
+    const settings = deepMerge(defaults, {
+      ssh: raw.ssh,
+      hivemq: raw.hivemq,
+      tls: raw.tls,
+      cluster: raw.cluster,
+    });
+    settings.ssh = {
+      ...settings.ssh,
+      privateKey: expandPath(settings.ssh.privateKey, base, env),
+      knownHosts: expandPath(settings.ssh.knownHosts, base, env),
+    };
+    return {
+      name: raw.name,
+      host: raw.host,
+      address: raw.address ?? raw.host,
+      sans: nodeSans(raw, index, report),
+      ...settings,
+    };
+  });
+  return {
+    file: resolve(file),
+    ca: {
+      dir: expandPath(input.ca.dir, base, env),
+      password: input.ca.password,
+      subject: input.ca.subject ?? {},
+    },
+    clients: (input.clients ?? []).map((client) => ({
+      name: client.name,
+      key: client.key ?? defaults.tls.key,
+      days: client.days,
+    })),
+    nodes,
+  };
+}
+
+/** The node's SANs; without a list, its host (and its address when that is an IP). */
+function nodeSans(node: InventoryInput['nodes'][number], index: number, report: Report): San[] {
+  const hostSan = `${isIP(node.host) ? 'IP' : 'DNS'}:${node.host}`;
+  const entries = node.sans ?? [
+    hostSan,
+    ...(node.address && isIP(node.address) ? [`IP:${node.address}`] : []),
+  ];
+  const sans: San[] = [];
+  entries.forEach((entry, i) => {
+    try {
+      sans.push(parseSan(entry, `nodes[${index}].sans[${i}]`));
+    } catch (error) {
+      report(
+        ['nodes', index, ...(node.sans ? ['sans', i] : ['host'])],
+        (error as Error).message.replace(/^[^:]*: /, ''),
+      );
+    }
+  });
+  const covered = sans.some((san) => formatSan(san) === formatSan(parseSanQuiet(hostSan)));
+  if (node.sans && sans.length === entries.length && !covered) {
+    report(
+      ['nodes', index, 'sans'],
+      `does not cover host "${node.host}": clients verify that name (add ${hostSan})`,
+    );
+  }
+  return sans;
+}
+
+function parseSanQuiet(entry: string): San {
+  try {
+    return parseSan(entry);
+  } catch {
+    return { type: 'dns', value: entry };
+  }
+}
+
+function expandPath(path: string, base: string, env: NodeJS.ProcessEnv): string {
+  if (path === '~' || path.startsWith('~/')) return resolve(env.HOME ?? homedir(), path.slice(2));
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+function formatPath(path: Path): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('');
+}
+
+/** The offset of the YAML node at path (or of its key), else of the nearest existing parent. */
+function locate(doc: Document, path: Path, useKey: boolean): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const prefix = path.slice(0, depth);
+    if (useKey && depth === path.length && depth > 0) {
+      const parent = doc.getIn(prefix.slice(0, -1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find(
+          (item) => isScalar(item.key) && item.key.value === prefix[prefix.length - 1],
+        );
+        const keyNode = pair?.key as Node | undefined;
+        if (keyNode?.range) return keyNode.range[0];
+      }
+      continue;
+    }
+    const node = (depth === 0 ? doc.contents : doc.getIn(prefix, true)) as Node | undefined;
+    if (node?.range) return node.range[0];
+  }
+  return undefined;
+}
