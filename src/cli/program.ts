@@ -1,11 +1,23 @@
 // argv → one command call. Options are parsed and checked here; the work happens in commands/.
+
+import { dirname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { caInit, caShow } from '../commands/ca.js';
+import { deploy } from '../commands/deploy.js';
 import { issueClient, issueNode } from '../commands/issue.js';
-import { UsageError } from '../errors.js';
+import { DeployTlsError, UsageError } from '../errors.js';
+import { loadInventory } from '../inventory/load.js';
 import { DEFAULT_CA_SUBJECT, isKeyType, KEY_TYPES, type KeyType, parseSubject } from '../pki/index.js';
+import { connectSsh } from '../remote/ssh.js';
 import { renderCaSummary } from './render.js';
-import { optionalSecret, requiredSecret, type SecretIo, type SecretSpec } from './secrets.js';
+import { renderPlan, renderReport, reportJson } from './render-deploy.js';
+import {
+  inventorySecretResolver,
+  optionalSecret,
+  requiredSecret,
+  type SecretIo,
+  type SecretSpec,
+} from './secrets.js';
 
 export interface CliIo extends SecretIo {
   stdout: NodeJS.WriteStream;
@@ -211,5 +223,73 @@ export function buildProgram(io: CliIo): Command {
       printIssued(io, 'client', result);
     });
 
+  addRolloutOptions(program).action(async (flags: RolloutFlags) => {
+    if (!flags.inventory) {
+      throw new UsageError('nothing to do: give --inventory FILE or a command', {
+        hint: 'deploy-tls --help',
+      });
+    }
+    await rollout(flags, flags.dryRun ? 'dry-run' : 'apply', io);
+  });
+  addRolloutOptions(
+    program.command('plan').description('print what a rollout would change on each node, and change nothing'),
+  ).action(async (flags: RolloutFlags) => rollout(flags, 'plan', io));
+
   return program;
+}
+
+interface RolloutFlags {
+  inventory?: string;
+  dryRun?: boolean;
+  batch: number;
+  concurrency: number;
+  healthTimeout: number;
+  acceptNewHostKeys?: boolean;
+  json?: boolean;
+}
+
+function addRolloutOptions(command: Command): Command {
+  return command
+    .option('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
+    .option('--dry-run', 'print the plan and change nothing (same as `plan`)')
+    .option('--batch <n>', 'nodes restarted at once', positiveInt, 1)
+    .option('--concurrency <n>', 'nodes connected and read at once', positiveInt, 10)
+    .option(
+      '--health-timeout <seconds>',
+      'how long a node may take to serve its new certificate',
+      positiveInt,
+      60,
+    )
+    .option(
+      '--accept-new-host-keys',
+      'trust and record host keys not yet in known_hosts (like ssh accept-new)',
+    )
+    .option('--json', 'print a JSON summary instead of progress and tables');
+}
+
+async function rollout(flags: RolloutFlags, mode: 'plan' | 'dry-run' | 'apply', io: CliIo): Promise<void> {
+  if (!flags.inventory) throw new UsageError('plan needs --inventory FILE');
+  const inventory = await loadInventory(flags.inventory, io.env);
+  const report = await deploy(
+    {
+      inventory,
+      mode,
+      batch: flags.batch,
+      concurrency: flags.concurrency,
+      healthTimeoutMs: flags.healthTimeout * 1000,
+      acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
+      renderer: flags.json ? 'silent' : io.stdout.isTTY ? 'default' : 'simple',
+    },
+    { connect: connectSsh, resolveSecret: inventorySecretResolver(io, dirname(inventory.file)), now: io.now },
+  );
+  if (flags.json) io.stdout.write(reportJson(report));
+  else io.stdout.write(mode === 'apply' ? `\n${renderReport(report)}` : `\n${renderPlan(report.plan)}`);
+  if (!report.ok) {
+    const bad = report.nodes
+      .filter((n) => n.status === 'rolled-back' || n.status === 'failed')
+      .map((n) => `${n.node} ${n.status}`);
+    throw new DeployTlsError(`rollout stopped: ${bad.join(', ')}`, {
+      hint: 'nodes after it were not touched; see the table above',
+    });
+  }
 }

@@ -1,6 +1,7 @@
 // Where passwords come from: a file, an environment variable, or a prompt on a terminal.
 // Never argv: a command line shows in `ps` and in shell history.
 import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
 import { Secret } from '../secret.js';
@@ -71,4 +72,18 @@ function prompt(question: string, io: SecretIo): Promise<string> {
       resolve(answer);
     });
   });
+}
+
+/** Resolves an inventory's { env } / { file } password reference; a file path is relative to the inventory. */
+export function inventorySecretResolver(io: SecretIo, baseDir: string) {
+  return async (ref: { env: string } | { file: string }, label: string): Promise<Secret> => {
+    if ('file' in ref) return readSecretFile(resolvePath(baseDir, ref.file), label);
+    const value = io.env[ref.env];
+    if (!value) {
+      throw new UsageError(`${label}: the environment variable ${ref.env} is not set`, {
+        hint: `export ${ref.env}, or point the inventory at a file: { file: ./secrets/… }`,
+      });
+    }
+    return new Secret(value, `env ${ref.env}`);
+  };
 }

@@ -38,8 +38,8 @@ export function keystoreExtension(format: KeystoreFormat): string {
 }
 
 /** Truststore entries: the CA chain, so that any certificate our intermediate issued is accepted. */
-function truststore(issued: IssuedCertificate, options: BundleOptions): Uint8Array {
-  const [, intermediate, root] = issued.chain;
+export function truststoreBytes(caChain: readonly Uint8Array[], options: BundleOptions): Uint8Array {
+  const [intermediate, root] = caChain;
   const entries = [
     { kind: 'trusted-cert' as const, alias: 'intermediate-ca', certificate: intermediate as Uint8Array },
     { kind: 'trusted-cert' as const, alias: 'root-ca', certificate: root as Uint8Array },
@@ -52,7 +52,7 @@ function truststore(issued: IssuedCertificate, options: BundleOptions): Uint8Arr
   });
 }
 
-function keystore(issued: IssuedCertificate, options: BundleOptions): Uint8Array {
+export function keystoreBytes(issued: IssuedCertificate, options: BundleOptions): Uint8Array {
   const entry = {
     kind: 'private-key' as const,
     alias: issued.name,
@@ -84,8 +84,8 @@ export function pem(label: string, der: Uint8Array): string {
 export function nodeBundle(issued: IssuedCertificate, options: BundleOptions): BundleFile[] {
   const ext = keystoreExtension(options.format);
   return [
-    { name: `hivemq-keystore.${ext}`, data: keystore(issued, options), mode: PRIVATE },
-    { name: `hivemq-truststore.${ext}`, data: truststore(issued, options), mode: PUBLIC },
+    { name: `hivemq-keystore.${ext}`, data: keystoreBytes(issued, options), mode: PRIVATE },
+    { name: `hivemq-truststore.${ext}`, data: truststoreBytes(issued.chain.slice(1), options), mode: PUBLIC },
     { name: `${issued.name}.cert.pem`, data: issued.certificate.toString('pem'), mode: PUBLIC },
     { name: 'ca-chain.cert.pem', data: chainPem(issued), mode: PUBLIC },
   ];
@@ -105,8 +105,12 @@ export function clientBundle(
     ? plainPrivateKeyPem(issued.privateKey)
     : encryptPrivateKeyPem(issued.privateKey, options.passwords.keystore);
   return [
-    { name: `${issued.name}-keystore.${ext}`, data: keystore(issued, options), mode: PRIVATE },
-    { name: `${issued.name}-truststore.${ext}`, data: truststore(issued, options), mode: PUBLIC },
+    { name: `${issued.name}-keystore.${ext}`, data: keystoreBytes(issued, options), mode: PRIVATE },
+    {
+      name: `${issued.name}-truststore.${ext}`,
+      data: truststoreBytes(issued.chain.slice(1), options),
+      mode: PUBLIC,
+    },
     { name: `${issued.name}.cert.pem`, data: issued.certificate.toString('pem'), mode: PUBLIC },
     { name: `${issued.name}.key.pem`, data: key, mode: PRIVATE },
     { name: 'ca-chain.cert.pem', data: chainPem(issued), mode: PUBLIC },

@@ -272,6 +272,12 @@ export class CertificateAuthority {
     });
   }
 
+  /** A leaf key this CA issued and keeps (encrypted with the CA password) in intermediate/private. */
+  async readLeafKey(name: string): Promise<KeyObject> {
+    const path = this.layout.leafKey(name);
+    return decryptCaKey(path, this.password);
+  }
+
   async close(): Promise<void> {
     await this.#queue.catch(() => undefined);
     await this.lock.release();

@@ -1,0 +1,91 @@
+// Printing a plan and a rollout's outcome. Diffs show config.xml with every password redacted.
+import { createTwoFilesPatch } from 'diff';
+import type { DeployReport } from '../commands/deploy.js';
+import { redactPasswords } from '../hivemq/config.js';
+import type { Plan } from '../plan/types.js';
+
+export function renderPlan(plan: Plan): string {
+  const lines: string[] = [];
+  for (const node of plan.nodes) {
+    lines.push(`● ${node.node}: ${node.action === 'none' ? 'no change' : node.action}`);
+    if (node.issueReasons.length > 0) {
+      lines.push('  issue a new certificate:');
+      for (const reason of node.issueReasons) lines.push(`    - ${reason}`);
+    } else if (node.current) {
+      lines.push(
+        `  keep certificate ${node.current.serial} (until ${node.current.notAfter.toISOString().slice(0, 10)})`,
+      );
+    }
+    const files = [
+      ...(node.replaceKeystore ? ['keystore'] : []),
+      ...(node.replaceTruststore ? [`truststore (${node.truststoreReason})`] : []),
+      ...(node.config.changed ? [node.config.path] : []),
+    ];
+    if (files.length > 0) lines.push(`  replace: ${files.join(', ')}`);
+    if (node.config.changed) {
+      const patch = createTwoFilesPatch(
+        node.config.path,
+        node.config.path,
+        redactPasswords(node.config.current),
+        redactPasswords(node.config.desired),
+        'now',
+        'planned',
+      );
+      lines.push(
+        ...patch
+          .split('\n')
+          .slice(2)
+          .filter((l) => l !== '')
+          .map((l) => `    ${l}`),
+      );
+    }
+    lines.push(`  restart: ${node.action === 'restart' ? 'yes' : 'no'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderReport(report: DeployReport): string {
+  const rows = report.nodes.map((n) => [
+    n.node,
+    n.status,
+    n.action,
+    n.serial ?? '-',
+    n.previousSerial && n.previousSerial !== n.serial ? n.previousSerial : '-',
+    n.handshakeMs !== undefined ? `${n.handshakeMs} ms / ${n.roundTripMs} ms` : '-',
+  ]);
+  const header = ['node', 'result', 'action', 'serial', 'replaced', 'handshake / round trip'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const format = (row: string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
+  const lines = [format(header), ...rows.map(format)];
+  for (const n of report.nodes) {
+    if (n.error)
+      lines.push('', `✖ ${n.node}: ${n.error.message}`, ...(n.error.hint ? [`  → ${n.error.hint}`] : []));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function reportJson(report: DeployReport): string {
+  return `${JSON.stringify(
+    {
+      ok: report.ok,
+      nodes: report.nodes.map((n) => ({
+        ...n,
+        error: n.error ? { message: n.error.message, hint: n.error.hint } : undefined,
+      })),
+      plan: report.plan.nodes.map((n) => ({
+        node: n.node,
+        action: n.action,
+        issueReasons: n.issueReasons,
+        replaceKeystore: n.replaceKeystore,
+        replaceTruststore: n.replaceTruststore,
+        configChanged: n.config.changed,
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+}

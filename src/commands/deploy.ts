@@ -1,0 +1,273 @@
+// `deploy-tls --inventory FILE` (and `plan`, `--dry-run`): connect, read facts, plan, then roll
+// the plan out node by node with a health gate and rollback. Wires modules; holds no crypto,
+// XML or parsing of its own.
+import { X509Certificate } from 'node:crypto';
+import { DeployTlsError } from '../errors.js';
+import { gatherNodeFacts } from '../facts/gather.js';
+import { sha256Hex } from '../facts/keystores.js';
+import type { Inventory } from '../inventory/load.js';
+import { readCaCertificates } from '../pki/ca.js';
+import { CertificateAuthority, caLayout, formatSan, subjectFromJsonName } from '../pki/index.js';
+import { appendLedger } from '../pki/ledger.js';
+import { buildPlan } from '../plan/plan.js';
+import type { NodePlan, Plan } from '../plan/types.js';
+import type { Remote } from '../remote/remote.js';
+import type { SshTarget } from '../remote/ssh.js';
+import { rolloutNode } from '../tasks/node-rollout.js';
+import { type RendererName, runStage } from '../tasks/stage.js';
+import { keystoreBytes, pem, truststoreBytes } from './bundle.js';
+import { type NodeContext, nodeContext, type SecretResolver } from './nodes.js';
+import { smokeIdentity } from './smoke-identity.js';
+
+export interface DeployOptions {
+  inventory: Inventory;
+  mode: 'plan' | 'dry-run' | 'apply';
+  batch: number;
+  concurrency: number;
+  healthTimeoutMs: number;
+  acceptNewHostKeys: boolean;
+  renderer: RendererName;
+}
+
+export interface DeployDeps {
+  connect(target: SshTarget): Promise<Remote>;
+  resolveSecret: SecretResolver;
+  now(): Date;
+}
+
+export type NodeStatus = 'deployed' | 'unchanged' | 'rolled-back' | 'failed' | 'untouched' | 'planned';
+
+export interface NodeReport {
+  node: string;
+  status: NodeStatus;
+  action: NodePlan['action'];
+  serial?: string;
+  previousSerial?: string;
+  handshakeMs?: number;
+  roundTripMs?: number;
+  error?: DeployTlsError;
+}
+
+export interface DeployReport {
+  plan: Plan;
+  nodes: NodeReport[];
+  ok: boolean;
+}
+
+export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployReport> {
+  const { inventory } = options;
+  const contexts = await Promise.all(
+    inventory.nodes.map((node) => nodeContext(node, deps.resolveSecret, options.acceptNewHostKeys)),
+  );
+  const remotes = new Map<string, Remote>();
+  try {
+    const { intermediate, chain } = await caCertificates(inventory.ca.dir);
+    const facts = await runStage(
+      'Connect and read facts',
+      contexts.map((ctx) => ({
+        title: ctx.node.name,
+        run: async (update: (text: string) => void) => {
+          update(`ssh ${ctx.ssh.user}@${ctx.ssh.address}:${ctx.ssh.port}`);
+          const remote = await deps.connect(ctx.ssh);
+          remotes.set(ctx.node.name, remote);
+          update('reading config.xml and keystores');
+          const fact = await gatherNodeFacts(
+            remote,
+            ctx.paths,
+            ctx.node.tls.keystore.format,
+            revealed(ctx),
+            intermediate,
+          );
+          if (fact.configXml === undefined) {
+            throw new DeployTlsError(`no config.xml at ${ctx.paths.config}`, {
+              node: ctx.node.name,
+              hint: 'set hivemq.home in the inventory to the HiveMQ installation folder',
+            });
+          }
+          return fact;
+        },
+      })),
+      { concurrency: options.concurrency, stopOnError: false, renderer: options.renderer },
+    );
+    const failed = facts.find((outcome) => outcome.status === 'failed');
+    if (failed?.status === 'failed') throw asDeployError(failed.error, failed.title);
+    const plan = buildPlan(
+      contexts.map((ctx) => ctx.intent),
+      { chain },
+      facts.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.value] : [])),
+      deps.now(),
+    );
+    if (options.mode !== 'apply') {
+      return {
+        plan,
+        ok: true,
+        nodes: plan.nodes.map((node) => ({ node: node.node, status: 'planned', action: node.action })),
+      };
+    }
+    return await apply(
+      options,
+      deps,
+      contexts,
+      remotes,
+      plan,
+      facts.map((f) => (f.status === 'ok' ? f.value : undefined)),
+    );
+  } finally {
+    await Promise.all([...remotes.values()].map((remote) => remote.close()));
+  }
+}
+
+async function apply(
+  options: DeployOptions,
+  deps: DeployDeps,
+  contexts: NodeContext[],
+  remotes: Map<string, Remote>,
+  plan: Plan,
+  facts: (Awaited<ReturnType<typeof gatherNodeFacts>> | undefined)[],
+): Promise<DeployReport> {
+  const { inventory } = options;
+  const changing = plan.nodes.filter((node) => node.action !== 'none');
+  const reports = new Map<string, NodeReport>(
+    plan.nodes.map((node) => [
+      node.node,
+      {
+        node: node.node,
+        status: node.action === 'none' ? 'unchanged' : 'untouched',
+        action: node.action,
+        serial: node.current?.serial,
+      },
+    ]),
+  );
+  if (changing.length === 0) return { plan, ok: true, nodes: [...reports.values()] };
+
+  const caPassword = await deps.resolveSecret(inventory.ca.password, 'CA password');
+  const ca = await CertificateAuthority.open({
+    dir: inventory.ca.dir,
+    password: caPassword,
+    command: 'deploy-tls rollout',
+    now: deps.now(),
+  });
+  try {
+    const client = await smokeIdentity(ca, deps.now());
+    const caPem = ca.caChain.map((der) => pem('CERTIFICATE', der)).join('');
+    const org = subjectFromJsonName(ca.intermediate.subjectName.toJSON());
+    const outcomes = await runStage(
+      'Roll out',
+      changing.map((nodePlan) => {
+        const ctx = contexts.find((c) => c.node.name === nodePlan.node) as NodeContext;
+        const fact = facts[contexts.indexOf(ctx)];
+        return {
+          title: `${ctx.node.name}: ${nodePlan.action}`,
+          run: (update: (text: string) => void) =>
+            rolloutNode(
+              {
+                remote: remotes.get(ctx.node.name) as Remote,
+                plan: nodePlan,
+                listenerName: ctx.node.tls.listener.name,
+                restartCommand: ctx.node.hivemq.restart,
+                backupRoot: ctx.paths.backupRoot,
+                paths: ctx.paths,
+                storeFile: { mode: 0o640, owner: 'root', group: ctx.node.hivemq.serviceUser },
+                configFile: fact?.configOwnership ?? {
+                  mode: 0o640,
+                  owner: 'root',
+                  group: ctx.node.hivemq.serviceUser,
+                },
+                gate: {
+                  address: ctx.node.address,
+                  port: ctx.node.tls.listener.port,
+                  host: ctx.node.host,
+                  ca: caPem,
+                  client,
+                },
+                healthTimeoutMs: options.healthTimeoutMs,
+                now: deps.now,
+                issue: async () => {
+                  const firstDns = ctx.node.sans.find((san) => san.type === 'dns');
+                  const issued = await ca.issue({
+                    profile: 'node',
+                    name: ctx.node.name,
+                    subject: { ...pick(org), CN: firstDns?.value ?? ctx.node.host },
+                    sans: ctx.node.sans,
+                    keyType: ctx.node.tls.key,
+                    days: ctx.node.tls.days,
+                    now: deps.now(),
+                  });
+                  const keystore = keystoreBytes(issued, storeOptions(ctx, deps.now()));
+                  return {
+                    serial: issued.serial,
+                    sans: issued.sans.map(formatSan),
+                    notAfter: issued.certificate.notAfter,
+                    keystore,
+                  };
+                },
+                truststore: () => truststoreBytes(ca.caChain, storeOptions(ctx, deps.now())),
+                record: (entry) => appendLedger(ca.layout.dir, entry),
+              },
+              update,
+            ),
+        };
+      }),
+      { concurrency: options.batch, stopOnError: true, renderer: options.renderer },
+    );
+    for (const [index, outcome] of outcomes.entries()) {
+      const node = changing[index]?.node as string;
+      const report = reports.get(node) as NodeReport;
+      if (outcome.status === 'ok') {
+        Object.assign(report, {
+          status: 'deployed',
+          serial: outcome.value.serial,
+          previousSerial: outcome.value.previousSerial,
+          handshakeMs: outcome.value.gate.handshakeMs,
+          roundTripMs: outcome.value.gate.roundTripMs,
+        });
+      } else if (outcome.status === 'failed') {
+        const error = asDeployError(outcome.error, node);
+        Object.assign(report, {
+          status: error.name === 'NodeRolledBackError' ? 'rolled-back' : 'failed',
+          error,
+        });
+      }
+    }
+    const nodes = [...reports.values()];
+    return { plan, nodes, ok: nodes.every((n) => n.status === 'deployed' || n.status === 'unchanged') };
+  } finally {
+    await ca.close();
+  }
+}
+
+function storeOptions(ctx: NodeContext, now: Date) {
+  return {
+    format: ctx.node.tls.keystore.format,
+    passwords: {
+      keystore: ctx.passwords.store,
+      key: ctx.passwords.key,
+      truststore: ctx.passwords.truststore,
+    },
+    now,
+  };
+}
+
+function revealed(ctx: NodeContext) {
+  return {
+    store: ctx.passwords.store.reveal(),
+    key: ctx.passwords.key.reveal(),
+    truststore: ctx.passwords.truststore.reveal(),
+  };
+}
+
+function pick(subject: ReturnType<typeof subjectFromJsonName>) {
+  const { C, ST, L, O, OU } = subject;
+  return { C, ST, L, O, OU };
+}
+
+async function caCertificates(dir: string): Promise<{ intermediate: X509Certificate; chain: string[] }> {
+  const { root, intermediate } = await readCaCertificates(caLayout(dir));
+  const der = [new Uint8Array(intermediate.rawData), new Uint8Array(root.rawData)];
+  return { intermediate: new X509Certificate(intermediate.toString('pem')), chain: der.map(sha256Hex) };
+}
+
+function asDeployError(error: unknown, node: string): DeployTlsError {
+  if (error instanceof DeployTlsError) return error;
+  return new DeployTlsError(error instanceof Error ? error.message : String(error), { node, cause: error });
+}

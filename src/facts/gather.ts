@@ -1,0 +1,43 @@
+// Facts about one node in one round trip: its config.xml, keystore and truststore, read
+// through the Remote and interpreted with the inventory's passwords.
+import type { X509Certificate } from 'node:crypto';
+import type { KeystoreFormat } from '../keystore/index.js';
+import type { NodeFacts } from '../plan/types.js';
+import { readFilesProbe } from '../remote/probes.js';
+import type { Remote } from '../remote/remote.js';
+import { readKeystoreFact, readTruststoreFact } from './keystores.js';
+
+export interface NodePaths {
+  config: string;
+  keystore: string;
+  truststore: string;
+  backupRoot: string;
+}
+
+export interface FactPasswords {
+  store: string;
+  key: string;
+  truststore: string;
+}
+
+export async function gatherNodeFacts(
+  remote: Remote,
+  paths: NodePaths,
+  format: KeystoreFormat,
+  passwords: FactPasswords,
+  intermediate: X509Certificate,
+): Promise<NodeFacts> {
+  const probe = readFilesProbe([paths.config, paths.keystore, paths.truststore]);
+  const files = probe.parse(await remote.run(probe.command));
+  const config = files.get(paths.config);
+  return {
+    node: remote.node,
+    configXml: config?.data ? Buffer.from(config.data).toString('utf8') : undefined,
+    configOwnership:
+      config?.exists && config.mode !== undefined
+        ? { mode: config.mode, owner: config.owner ?? 'root', group: config.group ?? 'root' }
+        : undefined,
+    keystore: readKeystoreFact(files.get(paths.keystore)?.data, format, passwords, intermediate),
+    truststore: readTruststoreFact(files.get(paths.truststore)?.data, format, passwords.truststore),
+  };
+}
