@@ -1,0 +1,47 @@
+// The files `up` hands to deploy-tls and to people: an inventory for the fleet and a known_hosts
+// with every node's host key (deploy-tls connects with strict host-key checking).
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { BROKER_LOG, SERVICE_SCRIPT } from './broker.js';
+import { MOUNT_POINTS, MQTT_TLS_PORT, type NodeLayout, type SandboxLayout } from './layout.js';
+import { knownHostsLine } from './sshd.js';
+
+export function sandboxInventory(layout: SandboxLayout, nodes: NodeLayout[], sshPort: number): object {
+  return {
+    ca: {
+      dir: layout.pkiDir,
+      password: { env: 'DEPLOY_TLS_CA_PASSWORD' },
+      subject: { C: 'DE', ST: 'Bavaria', L: 'Landshut', O: 'deploy-tls sandbox', OU: 'Operations' },
+    },
+    defaults: {
+      ssh: { user: 'root', port: sshPort, privateKey: layout.sshKey, knownHosts: layout.knownHosts },
+      hivemq: {
+        home: MOUNT_POINTS.home,
+        edition: 'community',
+        // The sandbox JVM runs as root and the machine has no `hivemq` group to own keystores.
+        serviceUser: 'root',
+        restart: `${SERVICE_SCRIPT} restart`,
+        log: BROKER_LOG,
+      },
+      tls: { dir: MOUNT_POINTS.ssl },
+    },
+    clients: [{ name: 'mqtt-client' }],
+    nodes: nodes.map((node) => ({
+      name: node.name,
+      host: node.host,
+      address: node.address,
+      sans: [`DNS:${node.host}`, `IP:${node.address}`],
+      // All nodes share one network namespace: a listener on 0.0.0.0:8883 would collide.
+      tls: { listener: { port: MQTT_TLS_PORT, bindAddress: node.address } },
+    })),
+  };
+}
+
+export function writeInventory(layout: SandboxLayout, nodes: NodeLayout[], sshPort: number): void {
+  const header = '# Written by `npm run sandbox -- up`; rewritten on every up.\n';
+  writeFileSync(layout.inventory, header + stringify(sandboxInventory(layout, nodes, sshPort)));
+}
+
+export function writeKnownHosts(layout: SandboxLayout, nodes: NodeLayout[], sshPort: number): void {
+  writeFileSync(layout.knownHosts, `${nodes.map((node) => knownHostsLine(node, sshPort)).join('\n')}\n`);
+}
