@@ -175,7 +175,8 @@ export function buildProgram(io: CliIo): Command {
       'Roll mutual TLS out to HiveMQ brokers over SSH, keep certificates fresh, prove clients connect.',
     )
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions(); // root options (the rollout's) stay apart from a subcommand's
 
   const ca = program.command('ca').description('create and inspect the private CA');
   ca.command('init')
