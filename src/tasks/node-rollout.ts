@@ -118,7 +118,9 @@ async function proveOldState(input: NodeRolloutInput): Promise<void> {
     : undefined;
   const oldSerial = input.plan.current?.serial;
   if (oldListener && oldSerial) {
-    await waitForServedSerial(input.gate, oldSerial, input.healthTimeoutMs);
+    // The restored config may listen on another port than the one that failed.
+    const gate = { ...input.gate, port: oldListener.port ?? input.gate.port };
+    await waitForServedSerial(gate, oldSerial, input.healthTimeoutMs);
   } else {
     await waitForTlsClosed(input.gate, input.healthTimeoutMs);
   }

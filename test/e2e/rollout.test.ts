@@ -1,0 +1,254 @@
+// The main job on real parts: deploy-tls --inventory takes three plain HiveMQ nodes to mutual TLS,
+// checked with openssl s_client and mosquitto_pub; a rerun changes nothing; a failing node is
+// rolled back and the nodes after it stay untouched; a changed host key stops everything.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { brokerPid } from '../../scripts/sandbox/broker.js';
+import { treeHashes } from '../helpers/cli.js';
+import { layout, node, nodes, run } from './support/fleet.js';
+import { resetToPlain } from './support/reset.js';
+
+const CLI = path.join(layout.repoRoot, 'dist', 'cli', 'main.js');
+const secrets = {
+  DEPLOY_TLS_CA_PASSWORD: `ca-${randomBytes(12).toString('hex')}`,
+  HIVEMQ_KEYSTORE_PASSWORD: `ks-${randomBytes(12).toString('hex')}`,
+  HIVEMQ_TRUSTSTORE_PASSWORD: `ts-${randomBytes(12).toString('hex')}`,
+};
+const env = { ...process.env, ...secrets };
+const work = mkdtempSync(path.join(tmpdir(), 'deploy-tls-e2e-rollout-'));
+const caDir = path.join(work, 'pki');
+const chain = path.join(caDir, 'intermediate', 'certs', 'ca-chain.cert.pem');
+const client = path.join(work, 'client');
+
+type InventoryDoc = {
+  ca: { dir: string };
+  nodes: { name: string; tls?: { listener?: Record<string, unknown> } }[];
+};
+
+/** The sandbox inventory with our CA, optionally changed. */
+function writeInventory(name: string, change: (doc: InventoryDoc) => void = () => {}): string {
+  const doc = parse(readFileSync(layout.inventory, 'utf8')) as InventoryDoc;
+  doc.ca.dir = caDir;
+  change(doc);
+  const file = path.join(work, name);
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+const deployTls = (args: string[], timeoutMs = 240_000) => run('node', [CLI, ...args], { env, timeoutMs });
+
+/** Every file on every node (keystores, backups, config.xml) and in the CA, by hash. */
+function fleetState() {
+  return {
+    ca: treeHashes(caDir),
+    nodes: nodes.map((n) => ({ ssl: treeHashes(n.sslDir), conf: treeHashes(path.join(n.homeDir, 'conf')) })),
+  };
+}
+
+async function servedCertificate(address: string, host: string, port = 8883) {
+  const result = await run(
+    'openssl',
+    [
+      's_client',
+      '-connect',
+      `${address}:${port}`,
+      '-servername',
+      host,
+      '-CAfile',
+      chain,
+      '-verify_hostname',
+      host,
+      '-cert',
+      path.join(client, 'mqtt-client.cert.pem'),
+      '-key',
+      path.join(client, 'mqtt-client.key.pem'),
+    ],
+    { timeoutMs: 20_000 },
+  );
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(result.stdout)?.[0] ?? '';
+  const file = path.join(work, `served-${address}-${port}.pem`);
+  writeFileSync(file, pem);
+  const text = (await run('openssl', ['x509', '-in', file, '-noout', '-serial', '-ext', 'subjectAltName']))
+    .stdout;
+  return { output: result.stdout, serial: /serial=(\w+)/.exec(text)?.[1] ?? '', text };
+}
+
+function mosquittoPub(address: string, host: string, withCertificate: boolean) {
+  const auth = withCertificate
+    ? ['--cert', path.join(client, 'mqtt-client.cert.pem'), '--key', path.join(client, 'mqtt-client.key.pem')]
+    : [];
+  // -h is the address we reach; --tls-use-os-certs off, so trust is exactly our CA; the name is checked
+  // against the certificate through the address SAN (mosquitto checks the -h value).
+  return run(
+    'mosquitto_pub',
+    ['-h', address, '-p', '8883', '--cafile', chain, ...auth, '-t', `e2e/${host}`, '-m', 'hello', '-q', '1'],
+    {
+      timeoutMs: 20_000,
+    },
+  );
+}
+
+/** Collects every process command line on the machine while `work` runs: sshd children included. */
+async function watchCommandLines<T>(work: () => Promise<T>): Promise<{ result: T; lines: Set<string> }> {
+  const lines = new Set<string>();
+  let running = true;
+  const poll = (async () => {
+    while (running) {
+      const { stdout } = await promisify(execFile)('ps', ['-eo', 'args', '--no-headers']);
+      for (const line of stdout.split('\n')) lines.add(line);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    return { result: await work(), lines };
+  } finally {
+    running = false;
+    await poll;
+  }
+}
+
+const pids = () => nodes.map((n) => brokerPid(n));
+
+beforeAll(async () => {
+  await resetToPlain(nodes);
+  const init = await deployTls(['ca', 'init', '--ca-dir', caDir, '--subject', '/C=DE/O=deploy-tls e2e']);
+  expect(init.stderr).toBe('');
+  const bundle = await deployTls([
+    'issue',
+    'client',
+    '--ca-dir',
+    caDir,
+    '--name',
+    'mqtt-client',
+    '--out',
+    client,
+    '--plain-key',
+  ]);
+  expect(bundle.code).toBe(0);
+}, 300_000);
+
+describe('deploy-tls --inventory on the sandbox', () => {
+  const inventory = () => writeInventory('inventory.yaml');
+
+  it('plan and --dry-run show the change and change nothing, anywhere', async () => {
+    const before = fleetState();
+    const plan = await deployTls(['plan', '--inventory', inventory()]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('● broker1: restart');
+    expect(plan.stdout).toContain('no keystore at /etc/ssl/hivemq/hivemq-keystore.jks');
+    expect(plan.stdout).toContain('+        <tls-tcp-listener>');
+    expect(plan.stdout).toContain('<password>***</password>');
+    const dry = await deployTls(['--inventory', inventory(), '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(fleetState()).toEqual(before);
+    for (const secret of Object.values(secrets)) expect(`${plan.stdout}${dry.stdout}`).not.toContain(secret);
+  });
+
+  it('takes three plain nodes to mutual TLS, and no secret shows in output or any command line', async () => {
+    const { result, lines } = await watchCommandLines(() => deployTls(['--inventory', inventory()]));
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toMatch(/broker1\s+deployed\s+restart/);
+    expect(result.stdout).toMatch(/broker3\s+deployed\s+restart/);
+    for (const secret of Object.values(secrets)) {
+      expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+      expect([...lines].filter((line) => line.includes(secret))).toEqual([]);
+    }
+    expect(lines.size).toBeGreaterThan(10); // the watcher really saw the machine's processes
+
+    for (const n of nodes) {
+      const served = await servedCertificate(n.address, n.host);
+      expect(served.output).toContain('Verify return code: 0 (ok)');
+      expect(served.text).toContain(`DNS:${n.host}, IP Address:${n.address}`);
+      expect((await mosquittoPub(n.address, n.host, true)).code).toBe(0);
+      const refused = await mosquittoPub(n.address, n.host, false);
+      expect(refused.code).not.toBe(0);
+      const xsd = await run('xmllint', [
+        '--noout',
+        '--schema',
+        layout.configXsd,
+        path.join(n.homeDir, 'conf', 'config.xml'),
+      ]);
+      expect(xsd.code, xsd.stderr).toBe(0);
+    }
+    const ledger = readFileSync(path.join(caDir, 'deployments.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(ledger.map((e) => [e.node, e.result])).toEqual([
+      ['broker1', 'deployed'],
+      ['broker2', 'deployed'],
+      ['broker3', 'deployed'],
+    ]);
+  });
+
+  it('a second run with the same inputs changes nothing and restarts nothing', async () => {
+    const before = { state: fleetState(), pids: pids() };
+    const again = await deployTls(['--inventory', inventory()]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout.match(/unchanged/g)).toHaveLength(3);
+    expect(pids()).toEqual(before.pids);
+    expect(fleetState()).toEqual(before.state);
+  });
+
+  it('a node that fails after its change is rolled back; the nodes after it are untouched', async () => {
+    // Move every listener to 8884; broker2's bind address is one its clients cannot reach, so
+    // its health gate fails after the restart.
+    const failing = writeInventory('failing.yaml', (doc) => {
+      for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8884 } };
+      const broker2 = doc.nodes[1] as InventoryDoc['nodes'][number];
+      broker2.tls = { listener: { ...broker2.tls?.listener, bindAddress: '127.0.1.250' } };
+    });
+    const before = {
+      broker2Config: readFileSync(path.join(node(2).homeDir, 'conf', 'config.xml'), 'utf8'),
+      broker3: fleetState().nodes[2],
+      pids: pids(),
+    };
+    const broker2Serial = (await servedCertificate(node(2).address, node(2).host)).serial;
+    const result = await deployTls(['--inventory', failing, '--health-timeout', '15']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/broker1\s+deployed\s+restart/);
+    expect(result.stdout).toMatch(/broker2\s+rolled-back\s+restart/);
+    expect(result.stdout).toMatch(/broker3\s+untouched\s+restart/);
+    expect(result.stdout).toContain('did not serve serial');
+    expect(result.stderr).toContain('rollout stopped: broker2 rolled-back');
+    // broker1 moved; broker2 serves its old certificate from its old config again; broker3 never saw us.
+    expect((await servedCertificate(node(1).address, node(1).host, 8884)).output).toContain(
+      'Verify return code: 0 (ok)',
+    );
+    expect((await servedCertificate(node(2).address, node(2).host)).serial).toBe(broker2Serial);
+    expect(readFileSync(path.join(node(2).homeDir, 'conf', 'config.xml'), 'utf8')).toBe(before.broker2Config);
+    expect(fleetState().nodes[2]).toEqual(before.broker3);
+    expect(pids()[2]).toBe(before.pids[2]);
+    const ledger = readFileSync(path.join(caDir, 'deployments.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(ledger.at(-1)).toMatchObject({ node: 'broker2', result: 'rolled-back' });
+  });
+
+  it('a changed host key stops the run before any change', async () => {
+    const knownHosts = path.join(work, 'known_hosts');
+    copyFileSync(layout.knownHosts, knownHosts);
+    const forged = readFileSync(knownHosts, 'utf8').replace(
+      /^(127\.0\.1\.2(?:,\S+)? ssh-ed25519 )\S+/m,
+      `$1${'AAAAC3NzaC1lZDI1NTE5AAAAI'}${'A'.repeat(43)}`,
+    );
+    expect(forged).not.toBe(readFileSync(layout.knownHosts, 'utf8'));
+    writeFileSync(knownHosts, forged);
+    const file = writeInventory('forged.yaml', (doc) => {
+      (doc as unknown as { defaults: { ssh: Record<string, unknown> } }).defaults.ssh.knownHosts = knownHosts;
+      for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8885 } };
+    });
+    const before = fleetState();
+    const result = await deployTls(['--inventory', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('broker2: the host key of 127.0.1.2 has CHANGED');
+    expect(fleetState()).toEqual(before);
+  });
+});
