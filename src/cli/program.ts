@@ -184,12 +184,15 @@ export function buildProgram(io: CliIo): Command {
     .addOption(caDirOption())
     .option('--subject <dn>', 'CA subject, e.g. "/C=DE/ST=Bavaria/L=Landshut/O=Example/OU=Operations"')
     .addOption(caPasswordFileOption())
-    .action(async (flags: { caDir: string; subject?: string; caPasswordFile?: string }) => {
-      const subject = flags.subject ? parseSubject(flags.subject, '--subject') : DEFAULT_CA_SUBJECT;
-      const password = await requiredSecret(caPasswordSpec(flags.caPasswordFile), io, true);
-      const summary = await caInit({ dir: flags.caDir, subject, password, now: io.now() });
-      io.stdout.write(`✔ created CA in ${summary.dir}\n\n${renderCaSummary(summary)}`);
-    });
+    .option('-i, --inventory <file>', "take the CA's folder, password and subject from an inventory")
+    .action(
+      async (flags: { caDir: string; subject?: string; caPasswordFile?: string; inventory?: string }) => {
+        const summary = flags.inventory
+          ? await caInitFromInventory(flags.inventory, io)
+          : await caInitFromFlags(flags, io);
+        io.stdout.write(`✔ created CA in ${summary.dir}\n\n${renderCaSummary(summary)}`);
+      },
+    );
   ca.command('show')
     .description('show the hierarchy: subjects, serials, validity, key types, fingerprints, days left')
     .addOption(caDirOption())
@@ -237,6 +240,25 @@ export function buildProgram(io: CliIo): Command {
   ).action(async (flags: RolloutFlags) => rollout(flags, 'plan', io));
 
   return program;
+}
+
+async function caInitFromFlags(
+  flags: { caDir: string; subject?: string; caPasswordFile?: string },
+  io: CliIo,
+) {
+  const subject = flags.subject ? parseSubject(flags.subject, '--subject') : DEFAULT_CA_SUBJECT;
+  const password = await requiredSecret(caPasswordSpec(flags.caPasswordFile), io, true);
+  return caInit({ dir: flags.caDir, subject, password, now: io.now() });
+}
+
+async function caInitFromInventory(file: string, io: CliIo) {
+  const inventory = await loadInventory(file, io.env);
+  const password = await inventorySecretResolver(io, dirname(inventory.file))(
+    inventory.ca.password,
+    'CA password',
+  );
+  const subject = Object.keys(inventory.ca.subject).length > 0 ? inventory.ca.subject : DEFAULT_CA_SUBJECT;
+  return caInit({ dir: inventory.ca.dir, subject, password, now: io.now() });
 }
 
 interface RolloutFlags {

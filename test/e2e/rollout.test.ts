@@ -27,7 +27,8 @@ const chain = path.join(caDir, 'intermediate', 'certs', 'ca-chain.cert.pem');
 const client = path.join(work, 'client');
 
 type InventoryDoc = {
-  ca: { dir: string };
+  ca: { dir: string; password: unknown };
+  defaults: { tls: Record<string, unknown> };
   nodes: { name: string; tls?: { listener?: Record<string, unknown> } }[];
 };
 
@@ -35,6 +36,10 @@ type InventoryDoc = {
 function writeInventory(name: string, change: (doc: InventoryDoc) => void = () => {}): string {
   const doc = parse(readFileSync(layout.inventory, 'utf8')) as InventoryDoc;
   doc.ca.dir = caDir;
+  // This run's throwaway secrets, from the environment (the sandbox's own point at files).
+  doc.ca.password = { env: 'DEPLOY_TLS_CA_PASSWORD' };
+  doc.defaults.tls.keystore = { password: { env: 'HIVEMQ_KEYSTORE_PASSWORD' } };
+  doc.defaults.tls.truststore = { password: { env: 'HIVEMQ_TRUSTSTORE_PASSWORD' } };
   change(doc);
   const file = path.join(work, name);
   writeFileSync(file, stringify(doc));
@@ -242,7 +247,7 @@ describe('deploy-tls --inventory on the sandbox', () => {
     expect(forged).not.toBe(readFileSync(layout.knownHosts, 'utf8'));
     writeFileSync(knownHosts, forged);
     const file = writeInventory('forged.yaml', (doc) => {
-      (doc as unknown as { defaults: { ssh: Record<string, unknown> } }).defaults.ssh.knownHosts = knownHosts;
+      (doc.defaults as unknown as { ssh: Record<string, unknown> }).ssh.knownHosts = knownHosts;
       for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8885 } };
     });
     const before = fleetState();
