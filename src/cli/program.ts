@@ -1,16 +1,19 @@
 // argv → one command call. Options are parsed and checked here; the work happens in commands/.
 
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { caInit, caShow } from '../commands/ca.js';
 import { deploy } from '../commands/deploy.js';
 import { issueClient, issueNode } from '../commands/issue.js';
+import { verify } from '../commands/verify.js';
 import { DeployTlsError, UsageError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { DEFAULT_CA_SUBJECT, isKeyType, KEY_TYPES, type KeyType, parseSubject } from '../pki/index.js';
 import { connectSsh } from '../remote/ssh.js';
 import { renderCaSummary } from './render.js';
 import { renderPlan, renderReport, reportJson } from './render-deploy.js';
+import { renderVerify, verifyJunit } from './render-verify.js';
 import {
   inventorySecretResolver,
   optionalSecret,
@@ -239,7 +242,44 @@ export function buildProgram(io: CliIo): Command {
     program.command('plan').description('print what a rollout would change on each node, and change nothing'),
   ).action(async (flags: RolloutFlags) => rollout(flags, 'plan', io));
 
+  program
+    .command('verify')
+    .description('prove mutual TLS on every node, including the checks that must fail')
+    .requiredOption('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
+    .option('--concurrency <n>', 'nodes checked at once', positiveInt, 10)
+    .option('--timeout <seconds>', 'per connection attempt', positiveInt, 10)
+    .option('--json', 'print JSON')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .action(
+      async (flags: {
+        inventory: string;
+        concurrency: number;
+        timeout: number;
+        json?: boolean;
+        junit?: string;
+      }) => {
+        const inventory = await loadInventory(flags.inventory, io.env);
+        const report = await verify(
+          {
+            inventory,
+            concurrency: flags.concurrency,
+            timeoutMs: flags.timeout * 1000,
+            renderer: rendererFor(flags, io),
+          },
+          { resolveSecret: inventorySecretResolver(io, dirname(inventory.file)), now: io.now },
+        );
+        if (flags.junit) await writeFile(flags.junit, verifyJunit(report));
+        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderVerify(report)}`);
+        if (!report.ok)
+          throw new DeployTlsError('verification failed', { hint: 'see the failed checks above' });
+      },
+    );
+
   return program;
+}
+
+function rendererFor(flags: { json?: boolean }, io: CliIo) {
+  return flags.json ? 'silent' : io.stdout.isTTY ? 'default' : 'simple';
 }
 
 async function caInitFromFlags(
@@ -301,7 +341,7 @@ async function rollout(flags: RolloutFlags, mode: 'plan' | 'dry-run' | 'apply', 
       concurrency: flags.concurrency,
       healthTimeoutMs: flags.healthTimeout * 1000,
       acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
-      renderer: flags.json ? 'silent' : io.stdout.isTTY ? 'default' : 'simple',
+      renderer: rendererFor(flags, io),
     },
     { connect: connectSsh, resolveSecret: inventorySecretResolver(io, dirname(inventory.file)), now: io.now },
   );

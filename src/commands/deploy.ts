@@ -148,7 +148,7 @@ async function apply(
     now: deps.now(),
   });
   try {
-    const client = await smokeIdentity(ca, deps.now());
+    const client = await smokeIdentity(ca, caPassword, deps.now());
     const caPem = ca.caChain.map((der) => pem('CERTIFICATE', der)).join('');
     const org = subjectFromJsonName(ca.intermediate.subjectName.toJSON());
     const outcomes = await runStage(

@@ -2,20 +2,48 @@
 // CA like any client, kept (key encrypted) in the CA directory, renewed when it runs short.
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type CertificateAuthority, plainPrivateKeyPem, subjectFromJsonName } from '../pki/index.js';
+import { CaError } from '../errors.js';
+import {
+  type CaLayout,
+  type CertificateAuthority,
+  caLayout,
+  plainPrivateKeyPem,
+  subjectFromJsonName,
+} from '../pki/index.js';
+import { decryptPrivateKeyPem } from '../pki/keys.js';
+import type { Secret } from '../secret.js';
 import type { ClientIdentity } from '../smoke/tls-probe.js';
-import { pem } from './bundle.js';
 
 export const SMOKE_CLIENT = 'deploy-tls-smoke';
 const MIN_DAYS_LEFT = 30; // renew well before a check could fail for the checker's own expiry
 
-export async function smokeIdentity(ca: CertificateAuthority, now: Date): Promise<ClientIdentity> {
-  const intermediatePem = pem('CERTIFICATE', ca.caChain[0] as Uint8Array);
-  const existing = await readFile(ca.layout.leafCert(SMOKE_CLIENT), 'utf8').catch(() => undefined);
-  if (existing && usable(existing, ca, now)) {
-    const key = await ca.readLeafKey(SMOKE_CLIENT);
-    return { cert: `${existing.trimEnd()}\n${intermediatePem}`, key: plainPrivateKeyPem(key) };
+/** The smoke identity if the CA holds a usable one; reads only, so it needs no CA lock. */
+export async function readSmokeIdentity(
+  dir: string,
+  password: Secret,
+  now: Date,
+): Promise<ClientIdentity | undefined> {
+  const layout = caLayout(dir);
+  const certPem = await readFile(layout.leafCert(SMOKE_CLIENT), 'utf8').catch(() => undefined);
+  const intermediatePem = await readFile(layout.intermediateCert, 'utf8');
+  if (!certPem || !usable(certPem, intermediatePem, now)) return undefined;
+  const keyPem = await readFile(layout.leafKey(SMOKE_CLIENT), 'utf8');
+  try {
+    const key = decryptPrivateKeyPem(keyPem, password);
+    return identity(certPem, intermediatePem, plainPrivateKeyPem(key));
+  } catch (cause) {
+    throw wrongPassword(layout, password, cause);
   }
+}
+
+/** Reads the smoke identity or issues a fresh one from the open CA. */
+export async function smokeIdentity(
+  ca: CertificateAuthority,
+  password: Secret,
+  now: Date,
+): Promise<ClientIdentity> {
+  const existing = await readSmokeIdentity(ca.layout.dir, password, now);
+  if (existing) return existing;
   const { C, ST, L, O, OU } = subjectFromJsonName(ca.intermediate.subjectName.toJSON());
   const issued = await ca.issue({
     profile: 'client',
@@ -23,15 +51,27 @@ export async function smokeIdentity(ca: CertificateAuthority, now: Date): Promis
     subject: { C, ST, L, O, OU, CN: SMOKE_CLIENT },
     now,
   });
-  return {
-    cert: `${issued.certificate.toString('pem').trimEnd()}\n${intermediatePem}`,
-    key: plainPrivateKeyPem(issued.privateKey),
-  };
+  return identity(
+    issued.certificate.toString('pem'),
+    ca.intermediate.toString('pem'),
+    plainPrivateKeyPem(issued.privateKey),
+  );
 }
 
-function usable(certPem: string, ca: CertificateAuthority, now: Date): boolean {
+function identity(certPem: string, intermediatePem: string, keyPem: string): ClientIdentity {
+  return { cert: `${certPem.trimEnd()}\n${intermediatePem.trimEnd()}\n`, key: keyPem };
+}
+
+function usable(certPem: string, intermediatePem: string, now: Date): boolean {
   const cert = new X509Certificate(certPem);
-  const intermediate = new X509Certificate(ca.intermediate.toString('pem'));
+  const intermediate = new X509Certificate(intermediatePem);
   const daysLeft = (new Date(cert.validTo).getTime() - now.getTime()) / 86_400_000;
   return daysLeft > MIN_DAYS_LEFT && cert.checkIssued(intermediate) && cert.verify(intermediate.publicKey);
+}
+
+function wrongPassword(layout: CaLayout, password: Secret, cause: unknown): CaError {
+  return new CaError(`cannot decrypt ${layout.leafKey(SMOKE_CLIENT)}: wrong CA password`, {
+    hint: `the password came from ${password.origin}; give the one the CA was created with`,
+    cause,
+  });
 }

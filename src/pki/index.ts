@@ -14,7 +14,7 @@ export {
   plainPrivateKeyPem,
   privateKeyPkcs8,
 } from './keys.js';
-export { caLayout } from './layout.js';
+export { type CaLayout, caLayout } from './layout.js';
 export { DEFAULT_CA_SUBJECT, parseSubject, type Subject, subjectFromJsonName, toOpensslDn } from './names.js';
 export { CLIENT_DAYS, isKeyType, KEY_TYPES, type KeyType, LEAF_DAYS } from './profiles.js';
 export { formatSan, parseSans, type San } from './san.js';

@@ -19,6 +19,8 @@ export interface TlsProbeOptions {
   client?: ClientIdentity;
   minVersion?: SecureVersion;
   maxVersion?: SecureVersion;
+  /** Let this client offer TLS 1.0/1.1, which OpenSSL 3 refuses by default, to see whether the server does. */
+  allowLegacy?: boolean;
   timeoutMs: number;
 }
 
@@ -60,6 +62,7 @@ export function probeTls(options: TlsProbeOptions): Promise<ServedCertificate> {
       key: options.client?.key,
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
+      ciphers: options.allowLegacy ? 'DEFAULT@SECLEVEL=0' : undefined,
       rejectUnauthorized: false, // judged below, so a bad certificate is reported, not just refused
     });
     const timer = setTimeout(() => {
