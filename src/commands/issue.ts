@@ -135,7 +135,7 @@ async function finish(
 ): Promise<IssueResult> {
   const out = resolve(options.out);
   await mkdir(out, { recursive: true, mode: 0o700 });
-  for (const file of files) await writeFileAtomic(join(out, file.name), file.data, file.mode);
+  await Promise.all(files.map((file) => writeFileAtomic(join(out, file.name), file.data, file.mode)));
   const certificate = issued.certificate;
   return {
     serial: issued.serial,

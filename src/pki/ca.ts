@@ -43,10 +43,13 @@ export interface InitCaOptions {
 /** Creates a CA directory in the article's layout. Builds it aside and renames it into place. */
 export async function initCa(options: InitCaOptions): Promise<CaLayout> {
   const layout = caLayout(resolve(options.dir));
+  // The CA keys are the slowest work and everything waits for them: start them before anything else.
+  const keys = Promise.all([generateKey(CA_KEY_TYPE), generateKey(CA_KEY_TYPE)]);
+  keys.catch(() => undefined); // awaited below; a refusal first must not leave it unhandled
   await refuseExistingCa(layout.dir);
   const staging = `${layout.dir}.init-${randomBytes(4).toString('hex')}`;
   try {
-    await writeNewCa(caLayout(staging), layout.dir, options);
+    await writeNewCa(caLayout(staging), layout.dir, options, await keys);
     await rename(staging, layout.dir);
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -64,8 +67,13 @@ async function refuseExistingCa(dir: string): Promise<void> {
   if (entries) await rm(dir, { recursive: true }); // an empty folder the user made: replaced by the new CA
 }
 
-async function writeNewCa(stage: CaLayout, finalDir: string, options: InitCaOptions): Promise<void> {
-  const [rootKey, intermediateKey] = await Promise.all([generateKey(CA_KEY_TYPE), generateKey(CA_KEY_TYPE)]);
+async function writeNewCa(
+  stage: CaLayout,
+  finalDir: string,
+  options: InitCaOptions,
+  [rootKey, intermediateKey]: KeyPair[],
+): Promise<void> {
+  if (!rootKey || !intermediateKey) throw new Error('two CA keys expected');
   const org = options.subject.O ?? 'deploy-tls';
   // The subject's CN, if any, names the root; the intermediate's CN must differ from it.
   const rootSubject: Subject = { ...options.subject, CN: options.subject.CN ?? `${org} Root CA` };
@@ -252,9 +260,11 @@ export class CertificateAuthority {
       const keyPath = this.layout.leafKey(request.name);
       // newcerts and the leaf files first, index.txt last: a crash in between leaves an
       // unreferenced file, never an index line without its certificate.
-      await writeFileAtomic(this.layout.newcert('intermediate', serial), pem, MODE.cert);
-      await writeFileAtomic(keyPath, encryptPrivateKeyPem(key.privateKey, this.password), MODE.leafKey);
-      await writeFileAtomic(certificatePath, pem, MODE.cert);
+      await Promise.all([
+        writeFileAtomic(this.layout.newcert('intermediate', serial), pem, MODE.cert),
+        writeFileAtomic(keyPath, encryptPrivateKeyPem(key.privateKey, this.password), MODE.leafKey),
+        writeFileAtomic(certificatePath, pem, MODE.cert),
+      ]);
       const line = formatIndexLine(indexEntryFor(certificate, request.subject));
       const current = await readFile(this.layout.intermediateIndex, 'utf8');
       const separator = current === '' || current.endsWith('\n') ? '' : '\n';

@@ -2,51 +2,17 @@
 // checked with openssl s_client and mosquitto_pub; a rerun changes nothing; a failing node is
 // rolled back and the nodes after it stay untouched; a changed host key stops everything.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { brokerPid } from '../../scripts/sandbox/broker.js';
 import { treeHashes } from '../helpers/cli.js';
 import { layout, node, nodes, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
+import { type InventoryDoc, workspace } from './support/workspace.js';
 
-const CLI = path.join(layout.repoRoot, 'dist', 'cli', 'main.js');
-const secrets = {
-  DEPLOY_TLS_CA_PASSWORD: `ca-${randomBytes(12).toString('hex')}`,
-  HIVEMQ_KEYSTORE_PASSWORD: `ks-${randomBytes(12).toString('hex')}`,
-  HIVEMQ_TRUSTSTORE_PASSWORD: `ts-${randomBytes(12).toString('hex')}`,
-};
-const env = { ...process.env, ...secrets };
-const work = mkdtempSync(path.join(tmpdir(), 'deploy-tls-e2e-rollout-'));
-const caDir = path.join(work, 'pki');
-const chain = path.join(caDir, 'intermediate', 'certs', 'ca-chain.cert.pem');
-const client = path.join(work, 'client');
-
-type InventoryDoc = {
-  ca: { dir: string; password: unknown };
-  defaults: { tls: Record<string, unknown> };
-  nodes: { name: string; tls?: { listener?: Record<string, unknown> } }[];
-};
-
-/** The sandbox inventory with our CA, optionally changed. */
-function writeInventory(name: string, change: (doc: InventoryDoc) => void = () => {}): string {
-  const doc = parse(readFileSync(layout.inventory, 'utf8')) as InventoryDoc;
-  doc.ca.dir = caDir;
-  // This run's throwaway secrets, from the environment (the sandbox's own point at files).
-  doc.ca.password = { env: 'DEPLOY_TLS_CA_PASSWORD' };
-  doc.defaults.tls.keystore = { password: { env: 'HIVEMQ_KEYSTORE_PASSWORD' } };
-  doc.defaults.tls.truststore = { password: { env: 'HIVEMQ_TRUSTSTORE_PASSWORD' } };
-  change(doc);
-  const file = path.join(work, name);
-  writeFileSync(file, stringify(doc));
-  return file;
-}
-
-const deployTls = (args: string[], timeoutMs = 240_000) => run('node', [CLI, ...args], { env, timeoutMs });
+const { secrets, work, caDir, chain, client, deployTls, writeInventory } = workspace('rollout');
 
 /** Every file on every node (keystores, backups, config.xml) and in the CA, by hash. */
 function fleetState() {
@@ -247,7 +213,7 @@ describe('deploy-tls --inventory on the sandbox', () => {
     expect(forged).not.toBe(readFileSync(layout.knownHosts, 'utf8'));
     writeFileSync(knownHosts, forged);
     const file = writeInventory('forged.yaml', (doc) => {
-      (doc.defaults as unknown as { ssh: Record<string, unknown> }).ssh.knownHosts = knownHosts;
+      doc.defaults.ssh.knownHosts = knownHosts;
       for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8885 } };
     });
     const before = fleetState();

@@ -1,0 +1,47 @@
+// One e2e file's own CA, throwaway secrets and inventories over the shared sandbox fleet.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { layout, run } from './fleet.js';
+
+export type InventoryDoc = {
+  ca: { dir: string; password: unknown };
+  defaults: { tls: Record<string, unknown>; ssh: Record<string, unknown> };
+  nodes: { name: string; tls?: { listener?: Record<string, unknown> } }[];
+};
+
+export const CLI = path.join(layout.repoRoot, 'dist', 'cli', 'main.js');
+
+export function workspace(name: string) {
+  // Throwaway secrets for this file only; they reach the CLI through its environment, never argv.
+  const secrets = {
+    DEPLOY_TLS_CA_PASSWORD: `ca-${randomBytes(12).toString('hex')}`,
+    HIVEMQ_KEYSTORE_PASSWORD: `ks-${randomBytes(12).toString('hex')}`,
+    HIVEMQ_TRUSTSTORE_PASSWORD: `ts-${randomBytes(12).toString('hex')}`,
+  };
+  const env = { ...process.env, ...secrets };
+  const work = mkdtempSync(path.join(tmpdir(), `deploy-tls-e2e-${name}-`));
+  const caDir = path.join(work, 'pki');
+  return {
+    secrets,
+    work,
+    caDir,
+    chain: path.join(caDir, 'intermediate', 'certs', 'ca-chain.cert.pem'),
+    client: path.join(work, 'client'),
+    deployTls: (args: string[], timeoutMs = 240_000) => run('node', [CLI, ...args], { env, timeoutMs }),
+    /** The sandbox inventory with this workspace's CA and secrets, optionally changed. */
+    writeInventory(file: string, change: (doc: InventoryDoc) => void = () => {}): string {
+      const doc = parse(readFileSync(layout.inventory, 'utf8')) as InventoryDoc;
+      doc.ca.dir = caDir;
+      doc.ca.password = { env: 'DEPLOY_TLS_CA_PASSWORD' };
+      doc.defaults.tls.keystore = { password: { env: 'HIVEMQ_KEYSTORE_PASSWORD' } };
+      doc.defaults.tls.truststore = { password: { env: 'HIVEMQ_TRUSTSTORE_PASSWORD' } };
+      change(doc);
+      const target = path.join(work, file);
+      writeFileSync(target, stringify(doc));
+      return target;
+    },
+  };
+}
