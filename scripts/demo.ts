@@ -1,20 +1,45 @@
-// npm run demo: builds deploy-tls (package.json runs `npm run build` first), brings the sandbox fleet
-// up and shows its status. The rollout issue extends this to a full deploy against the fleet.
+// npm run demo: the main job on the local sandbox. Brings up three real HiveMQ nodes behind real
+// sshd, creates the CA (first time only), rolls mutual TLS out with the built CLI exactly as a user
+// would, then verifies every node. Passwords come from the sandbox's 0600 files via the inventory.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { DeployTlsError } from '../src/errors.js';
 import { status, up } from './sandbox/fleet.js';
 import { DEFAULT_NODES, sandboxLayout } from './sandbox/layout.js';
-import { statusLines, usageLines } from './sandbox/report.js';
+import { statusLines } from './sandbox/report.js';
 
 const log = (line: string) => console.log(line);
 const layout = sandboxLayout();
+const cli = path.join(layout.repoRoot, 'dist', 'cli', 'main.js');
+
+/** Runs deploy-tls as a user would, showing the command and its output; false on a non-zero exit. */
+function deployTls(args: string[]): boolean {
+  log(`\n$ deploy-tls ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
+  return result.status === 0;
+}
 
 try {
   const fleet = await up({ nodes: DEFAULT_NODES, log, layout });
-  for (const line of usageLines(layout, fleet.nodes, fleet.sshPort)) log(line);
   log('');
   for (const line of statusLines(await status({ layout }))) log(line);
+  const inventory = path.relative(process.cwd(), layout.inventory);
+  const ok =
+    (existsSync(layout.pkiDir) || deployTls(['ca', 'init', '--inventory', inventory])) &&
+    deployTls(['plan', '--inventory', inventory]) &&
+    deployTls(['--inventory', inventory]) &&
+    deployTls(['verify', '--inventory', inventory]);
   log('');
-  log('stop it with: npm run sandbox -- down');
+  log(
+    ok
+      ? `✔ ${fleet.nodes.length} HiveMQ nodes serve mutual TLS; run it again: nothing changes.`
+      : '✖ the demo failed: see above',
+  );
+  log(
+    '  try: npm run sandbox -- status | deploy-tls ca show --ca-dir .sandbox/pki | npm run sandbox -- down',
+  );
+  process.exitCode = ok ? 0 : 1;
 } catch (error) {
   if (!(error instanceof DeployTlsError)) throw error;
   console.error(`✖ ${error.message}`);

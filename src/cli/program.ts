@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { caInit, caShow } from '../commands/ca.js';
 import { deploy } from '../commands/deploy.js';
 import { issueClient, issueNode } from '../commands/issue.js';
+import { status } from '../commands/status.js';
 import { verify } from '../commands/verify.js';
 import { DeployTlsError, UsageError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
@@ -13,6 +14,7 @@ import { DEFAULT_CA_SUBJECT, isKeyType, KEY_TYPES, type KeyType, parseSubject } 
 import { connectSsh } from '../remote/ssh.js';
 import { renderCaSummary } from './render.js';
 import { renderPlan, renderReport, reportJson } from './render-deploy.js';
+import { renderStatus } from './render-status.js';
 import { renderVerify, verifyJunit } from './render-verify.js';
 import {
   inventorySecretResolver,
@@ -272,6 +274,38 @@ export function buildProgram(io: CliIo): Command {
         io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderVerify(report)}`);
         if (!report.ok)
           throw new DeployTlsError('verification failed', { hint: 'see the failed checks above' });
+      },
+    );
+
+  program
+    .command('status')
+    .description('per node: deployed serial, SANs, expiry, days left, served = deployed?, client-auth mode')
+    .requiredOption('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
+    .option('--concurrency <n>', 'nodes read at once', positiveInt, 10)
+    .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
+    .option('--json', 'print JSON')
+    .action(
+      async (flags: {
+        inventory: string;
+        concurrency: number;
+        acceptNewHostKeys?: boolean;
+        json?: boolean;
+      }) => {
+        const inventory = await loadInventory(flags.inventory, io.env);
+        const report = await status(
+          {
+            inventory,
+            concurrency: flags.concurrency,
+            renderer: rendererFor(flags, io),
+            acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
+          },
+          {
+            connect: connectSsh,
+            resolveSecret: inventorySecretResolver(io, dirname(inventory.file)),
+            now: io.now,
+          },
+        );
+        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderStatus(report)}`);
       },
     );
 
