@@ -1,0 +1,115 @@
+// npm run bench:deploy -- --nodes 20 [--runs 3] [--concurrency 20]
+// Wall time of the rollout's SSH work — connect, read facts, back up, push keystore, truststore and
+// config.xml (no restart, no certificate issuing) — for 1 node and for N sandbox nodes in the same
+// run, and SSH round trips per node. The files go to a bench folder beside the real ones, so the
+// brokers are not changed. Needs the sandbox up with at least N nodes (npm run sandbox -- up --nodes N).
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { nodeContext } from '../../src/commands/nodes.js';
+import { gatherNodeFacts } from '../../src/facts/gather.js';
+import { backupFiles, installFiles } from '../../src/hivemq/install.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { readCaCertificates } from '../../src/pki/ca.js';
+import { caLayout } from '../../src/pki/index.js';
+import { connectSsh } from '../../src/remote/ssh.js';
+import { Secret } from '../../src/secret.js';
+import { mapLimit } from '../../src/tasks/stage.js';
+import { sandboxLayout } from '../sandbox/layout.js';
+
+const TARGET = 2; // issue #4: 20 nodes in under 2x the time of 1 node
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '20' },
+  },
+});
+const count = Number(values.nodes);
+const runs = Number(values.runs);
+const concurrency = Number(values.concurrency);
+
+const layout = sandboxLayout();
+const inventory = await loadInventory(layout.inventory);
+if (inventory.nodes.length < count) {
+  throw new Error(
+    `the sandbox has ${inventory.nodes.length} nodes: run npm run sandbox -- up --nodes ${count}`,
+  );
+}
+// Passwords only open the stores the facts read; the bench pushes bytes of realistic sizes.
+const secret = new Secret(randomBytes(12).toString('hex'), 'bench');
+const resolve = async () => secret;
+const { intermediate } = await readCaCertificates(caLayout(inventory.ca.dir)).catch(() => {
+  throw new Error(`no CA in ${inventory.ca.dir}: run deploy-tls ca init --inventory ${layout.inventory}`);
+});
+const intermediateX509 = new X509Certificate(intermediate.toString('pem'));
+const payload = {
+  keystore: randomBytes(5_500),
+  truststore: randomBytes(3_000),
+  config: randomBytes(2_000).toString('base64'),
+};
+
+async function oneNode(index: number): Promise<number> {
+  const node = inventory.nodes[index];
+  if (!node) throw new Error(`no node ${index}`);
+  const ctx = await nodeContext(node, resolve, false);
+  const remote = await connectSsh(ctx.ssh);
+  try {
+    await gatherNodeFacts(
+      remote,
+      ctx.paths,
+      node.tls.keystore.format,
+      { store: 'x', key: 'x', truststore: 'x' },
+      intermediateX509,
+    );
+    const dir = `${node.tls.dir}/bench`;
+    await remote.run(`mkdir -p ${dir}`);
+    const files = [`${dir}/hivemq-keystore.jks`, `${dir}/hivemq-truststore.jks`, `${dir}/config.xml`];
+    await backupFiles(remote, `${dir}/backup`, files, new Date());
+    await installFiles(remote, [
+      { path: files[0] as string, data: payload.keystore, mode: 0o640 },
+      { path: files[1] as string, data: payload.truststore, mode: 0o640 },
+      { path: files[2] as string, data: payload.config, mode: 0o640 },
+    ]);
+    await remote.run(`rm -rf ${dir}`);
+    return remote.roundTrips;
+  } finally {
+    await remote.close();
+  }
+}
+
+async function timed(nodes: number): Promise<{ seconds: number; roundTrips: number }> {
+  const start = performance.now();
+  const trips = await mapLimit(
+    Array.from({ length: nodes }, (_, i) => i),
+    concurrency,
+    oneNode,
+  );
+  return { seconds: (performance.now() - start) / 1000, roundTrips: Math.max(...trips) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const one: number[] = [];
+const many: number[] = [];
+let roundTrips = 0;
+console.log(
+  `bench:deploy: connect + facts + backup + push 3 files, 1 node vs ${count} nodes (concurrency ${concurrency}), ${runs} runs`,
+);
+for (let run = 1; run <= runs; run++) {
+  const a = await timed(1);
+  const b = await timed(count);
+  roundTrips = b.roundTrips;
+  one.push(a.seconds);
+  many.push(b.seconds);
+  console.log(
+    `run ${run}/${runs}: 1 node ${a.seconds.toFixed(2)} s, ${count} nodes ${b.seconds.toFixed(2)} s`,
+  );
+}
+const ratio = median(many) / median(one);
+console.log(`\nmedian: 1 node ${median(one).toFixed(2)} s, ${count} nodes ${median(many).toFixed(2)} s`);
+console.log(
+  `SSH round trips per node: ${roundTrips} (plus the rm of the bench folder: facts 1, mkdir 1, backup 1, puts 3)`,
+);
+console.log(
+  `${count} nodes / 1 node = ${ratio.toFixed(2)}x (target < ${TARGET}x: ${ratio < TARGET ? 'met' : 'NOT met'})`,
+);
