@@ -25,6 +25,9 @@ HostKey ${node.hostKey}
 PidFile ${node.sshdPidFile}
 PermitRootLogin prohibit-password
 AuthorizedKeysFile ${layout.authorizedKeys}
+# The checkout may live under a world-writable folder such as /tmp (CI clones anywhere); sshd's
+# StrictModes would then refuse the key. The key file itself is 0600 and the sandbox is root's.
+StrictModes no
 PubkeyAuthentication yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no
