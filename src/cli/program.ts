@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { caInit, caShow } from '../commands/ca.js';
-import { deploy } from '../commands/deploy.js';
+import { type DeployOptions, deploy } from '../commands/deploy.js';
 import { issueClient, issueNode } from '../commands/issue.js';
 import { status } from '../commands/status.js';
 import { verify } from '../commands/verify.js';
@@ -16,6 +16,7 @@ import { renderCaSummary } from './render.js';
 import { renderPlan, renderReport, reportJson } from './render-deploy.js';
 import { renderStatus } from './render-status.js';
 import { renderVerify, verifyJunit } from './render-verify.js';
+import { addRotateCommand } from './rotate-command.js';
 import {
   inventorySecretResolver,
   optionalSecret,
@@ -45,7 +46,7 @@ function keyType(value: string): KeyType {
   return value;
 }
 
-function positiveInt(value: string): number {
+export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
   return n;
@@ -242,7 +243,9 @@ export function buildProgram(io: CliIo): Command {
   });
   addRolloutOptions(
     program.command('plan').description('print what a rollout would change on each node, and change nothing'),
-  ).action(async (flags: RolloutFlags) => rollout(flags, 'plan', io));
+  ).action(async (flags: RolloutFlags) => {
+    await rollout(flags, 'plan', io);
+  });
 
   program
     .command('verify')
@@ -309,6 +312,7 @@ export function buildProgram(io: CliIo): Command {
       },
     );
 
+  addRotateCommand(program, io);
   return program;
 }
 
@@ -335,7 +339,10 @@ async function caInitFromInventory(file: string, io: CliIo) {
   return caInit({ dir: inventory.ca.dir, subject, password, now: io.now() });
 }
 
-interface RolloutFlags {
+/** Three of HiveMQ's 10-second keystore checks, plus a margin. */
+const RELOAD_TIMEOUT_MS = 35_000;
+
+export interface RolloutFlags {
   inventory?: string;
   dryRun?: boolean;
   batch: number;
@@ -345,7 +352,7 @@ interface RolloutFlags {
   json?: boolean;
 }
 
-function addRolloutOptions(command: Command): Command {
+export function addRolloutOptions(command: Command): Command {
   return command
     .option('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
     .option('--dry-run', 'print the plan and change nothing (same as `plan`)')
@@ -364,7 +371,12 @@ function addRolloutOptions(command: Command): Command {
     .option('--json', 'print a JSON summary instead of progress and tables');
 }
 
-async function rollout(flags: RolloutFlags, mode: 'plan' | 'dry-run' | 'apply', io: CliIo): Promise<void> {
+export async function rollout(
+  flags: RolloutFlags,
+  mode: 'plan' | 'dry-run' | 'apply',
+  io: CliIo,
+  extra: Pick<DeployOptions, 'nodes' | 'rotate'> = {},
+): Promise<boolean> {
   if (!flags.inventory) throw new UsageError('plan needs --inventory FILE');
   const inventory = await loadInventory(flags.inventory, io.env);
   const report = await deploy(
@@ -374,8 +386,10 @@ async function rollout(flags: RolloutFlags, mode: 'plan' | 'dry-run' | 'apply', 
       batch: flags.batch,
       concurrency: flags.concurrency,
       healthTimeoutMs: flags.healthTimeout * 1000,
+      reloadTimeoutMs: RELOAD_TIMEOUT_MS,
       acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
       renderer: rendererFor(flags, io),
+      ...extra,
     },
     { connect: connectSsh, resolveSecret: inventorySecretResolver(io, dirname(inventory.file)), now: io.now },
   );
@@ -389,4 +403,5 @@ async function rollout(flags: RolloutFlags, mode: 'plan' | 'dry-run' | 'apply', 
       hint: 'nodes after it were not touched; see the table above',
     });
   }
+  return report.ok;
 }

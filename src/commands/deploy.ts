@@ -2,9 +2,10 @@
 // the plan out node by node with a health gate and rollback. Wires modules; holds no crypto,
 // XML or parsing of its own.
 import { X509Certificate } from 'node:crypto';
-import { DeployTlsError } from '../errors.js';
+import { DeployTlsError, UsageError } from '../errors.js';
 import { gatherNodeFacts } from '../facts/gather.js';
 import { sha256Hex } from '../facts/keystores.js';
+import { readTlsListener } from '../hivemq/config.js';
 import type { Inventory } from '../inventory/load.js';
 import { readCaCertificates } from '../pki/ca.js';
 import { CertificateAuthority, caLayout, formatSan, subjectFromJsonName } from '../pki/index.js';
@@ -25,8 +26,14 @@ export interface DeployOptions {
   batch: number;
   concurrency: number;
   healthTimeoutMs: number;
+  /** HiveMQ re-reads keystores every 10 s; past this, a hot reload falls back to a restart. */
+  reloadTimeoutMs: number;
   acceptNewHostKeys: boolean;
   renderer: RendererName;
+  /** Only these nodes (by name); all when absent. */
+  nodes?: readonly string[];
+  /** Rotation: renew certificates only, never edit config.xml. */
+  rotate?: { renewBefore?: string; force: boolean };
 }
 
 export interface DeployDeps {
@@ -56,9 +63,13 @@ export interface DeployReport {
 
 export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployReport> {
   const { inventory } = options;
-  const contexts = await Promise.all(
-    inventory.nodes.map((node) => nodeContext(node, deps.resolveSecret, options.acceptNewHostKeys)),
-  );
+  const contexts = (
+    await Promise.all(
+      selectNodes(inventory, options.nodes).map((node) =>
+        nodeContext(node, deps.resolveSecret, options.acceptNewHostKeys),
+      ),
+    )
+  ).map((ctx) => (options.rotate ? rotationIntent(ctx, options.rotate) : ctx));
   const remotes = new Map<string, Remote>();
   try {
     const { intermediate, chain } = await caCertificates(inventory.ca.dir);
@@ -91,6 +102,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     );
     const failed = facts.find((outcome) => outcome.status === 'failed');
     if (failed?.status === 'failed') throw asDeployError(failed.error, failed.title);
+    if (options.rotate) requireListeners(contexts, facts);
     const plan = buildPlan(
       contexts.map((ctx) => ctx.intent),
       { chain },
@@ -181,6 +193,7 @@ async function apply(
                   client,
                 },
                 healthTimeoutMs: options.healthTimeoutMs,
+                reloadTimeoutMs: options.reloadTimeoutMs,
                 now: deps.now,
                 issue: async () => {
                   const firstDns = ctx.node.sans.find((san) => san.type === 'dns');
@@ -216,6 +229,7 @@ async function apply(
       if (outcome.status === 'ok') {
         Object.assign(report, {
           status: 'deployed',
+          action: outcome.value.restarted ? 'restart' : report.action,
           serial: outcome.value.serial,
           previousSerial: outcome.value.previousSerial,
           handshakeMs: outcome.value.gate.handshakeMs,
@@ -234,6 +248,49 @@ async function apply(
   } finally {
     await ca.close();
   }
+}
+
+function selectNodes(inventory: Inventory, names: readonly string[] | undefined) {
+  if (!names) return inventory.nodes;
+  const unknown = names.filter((name) => !inventory.nodes.some((node) => node.name === name));
+  if (unknown.length > 0) {
+    throw new UsageError(`no node named ${unknown.join(', ')} in ${inventory.file}`, {
+      hint: `nodes: ${inventory.nodes.map((node) => node.name).join(', ')}`,
+    });
+  }
+  return inventory.nodes.filter((node) => names.includes(node.name));
+}
+
+/** Rotation replaces certificates in place: config.xml stays as it is, so HiveMQ can hot-reload. */
+function rotationIntent(ctx: NodeContext, rotate: { renewBefore?: string; force: boolean }): NodeContext {
+  return {
+    ...ctx,
+    intent: {
+      ...ctx.intent,
+      renewBefore: rotate.renewBefore ?? ctx.intent.renewBefore,
+      force: rotate.force,
+      desiredConfig: (current) => current,
+    },
+  };
+}
+
+function requireListeners(
+  contexts: NodeContext[],
+  facts: { status: string; value?: { configXml?: string } }[],
+) {
+  contexts.forEach((ctx, index) => {
+    const config = facts[index]?.value?.configXml ?? '';
+    if (!readTlsListener(config, ctx.node.tls.listener.name)) {
+      throw new DeployTlsError(
+        `has no <tls-tcp-listener> named ${ctx.node.tls.listener.name}: nothing to rotate`,
+        {
+          node: ctx.node.name,
+          hint: 'roll mutual TLS out first: deploy-tls --inventory FILE',
+          exitCode: 2,
+        },
+      );
+    }
+  });
 }
 
 function storeOptions(ctx: NodeContext, now: Date) {

@@ -62,7 +62,7 @@ export function certificateReasons(intent: NodeIntent, fact: NodeFacts, now: Dat
     ];
   }
   const cert = keystore.certificate;
-  const reasons: string[] = [];
+  const reasons: string[] = intent.force ? ['forced (--force)'] : [];
   if (!cert.issuedByCa) reasons.push('issued by another CA');
   const wanted = [...intent.sans].sort();
   const have = [...cert.sans].sort();

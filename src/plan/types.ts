@@ -56,6 +56,8 @@ export interface NodeIntent {
   keyType: KeyType;
   /** "30d" or "33%" of the lifetime. */
   renewBefore: string;
+  /** Re-issue even when the deployed certificate is fine (rotate --force). */
+  force?: boolean;
   /** config.xml as it must be (from applyTlsConfig on the current file). */
   desiredConfig: (current: string) => string;
 }

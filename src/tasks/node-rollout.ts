@@ -34,6 +34,8 @@ export interface NodeRolloutInput {
   configFile: { mode: number; owner: string; group: string };
   gate: GateTarget;
   healthTimeoutMs: number;
+  /** How long to wait for HiveMQ's keystore re-hash before falling back to a restart. */
+  reloadTimeoutMs: number;
   now: () => Date;
   /** Issues the node's new certificate and returns its keystore bytes. */
   issue(): Promise<NewCertificate>;
@@ -45,6 +47,8 @@ export interface NodeRolloutResult {
   serial: string;
   previousSerial?: string;
   gate: GateResult;
+  /** A hot reload that was not observed ends in a restart too. */
+  restarted: boolean;
 }
 
 export class NodeRolledBackError extends DeployTlsError {}
@@ -77,14 +81,20 @@ export async function rolloutNode(
   try {
     update(`writing ${files.map((f) => f.path.split('/').pop()).join(', ')}`);
     await installFiles(remote, files);
-    if (plan.action === 'restart') {
+    let restarted = plan.action === 'restart';
+    if (restarted) {
       update('restarting HiveMQ');
       await restartBroker(remote, input.restartCommand);
+    } else if (!(await reloadObserved(input, serial, update))) {
+      // HiveMQ re-hashes keystores every 10 s; when the new serial does not show, a restart loads it.
+      update('reload not observed: restarting HiveMQ');
+      await restartBroker(remote, input.restartCommand);
+      restarted = true;
     }
     update(`waiting for serial ${serial} on ${input.gate.address}:${input.gate.port}`);
     const gate = await healthGate(input.gate, serial, input.healthTimeoutMs);
-    await input.record(entry(input, serial, fresh, 'deployed', gate));
-    return { serial, previousSerial: plan.current?.serial, gate };
+    await input.record(entry(input, serial, fresh, 'deployed', gate, undefined, restarted));
+    return { serial, previousSerial: plan.current?.serial, gate, restarted };
   } catch (failure) {
     update(`failed: restoring ${backup.dir}`);
     const reason = failure instanceof Error ? failure.message : String(failure);
@@ -111,6 +121,20 @@ export async function rolloutNode(
   }
 }
 
+async function reloadObserved(
+  input: NodeRolloutInput,
+  serial: string,
+  update: (text: string) => void,
+): Promise<boolean> {
+  update(`waiting for HiveMQ to reload (it re-reads keystores every 10 s): serial ${serial}`);
+  try {
+    await waitForServedSerial(input.gate, serial, input.reloadTimeoutMs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** After a restore: the old certificate serves again, or the TLS listener is gone if there was none. */
 async function proveOldState(input: NodeRolloutInput): Promise<void> {
   const oldListener = input.plan.config.current
@@ -133,6 +157,7 @@ function entry(
   result: LedgerEntry['result'],
   gate?: GateResult,
   error?: string,
+  restarted = input.plan.action === 'restart',
 ): LedgerEntry {
   const current = input.plan.current;
   return {
@@ -141,7 +166,7 @@ function entry(
     serial,
     sans: fresh?.sans ?? current?.sans ?? [],
     notAfter: (fresh?.notAfter ?? current?.notAfter ?? new Date(0)).toISOString(),
-    action: input.plan.action,
+    action: restarted ? 'restart' : input.plan.action,
     result,
     handshakeMs: gate?.handshakeMs,
     roundTripMs: gate?.roundTripMs,
