@@ -1,0 +1,169 @@
+// Rotation on the sandbox's real HiveMQ: certificates are replaced in place and HiveMQ reloads
+// them with no restart, while one client stays connected and another reconnects in a loop.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { brokerPid } from '../../scripts/sandbox/broker.js';
+import { nodes } from './support/fleet.js';
+import { resetToPlain } from './support/reset.js';
+import { workspace } from './support/workspace.js';
+
+const { caDir, chain, client, deployTls, writeInventory } = workspace('rotate');
+let inventory: string;
+
+const tlsOptions = () => ({
+  protocol: 'mqtts' as const,
+  port: 8883,
+  ca: readFileSync(chain),
+  cert: readFileSync(path.join(client, 'mqtt-client.cert.pem')),
+  key: readFileSync(path.join(client, 'mqtt-client.key.pem')),
+  rejectUnauthorized: true,
+  reconnectPeriod: 0,
+  connectTimeout: 5_000,
+});
+
+const ledger = () =>
+  readFileSync(path.join(caDir, 'deployments.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+
+async function served(nodeIndex: number): Promise<string> {
+  const result = await deployTls(['status', '--inventory', inventory, '--json']);
+  return JSON.parse(result.stdout).nodes[nodeIndex].served;
+}
+
+beforeAll(async () => {
+  await resetToPlain(nodes);
+  expect((await deployTls(['ca', 'init', '--ca-dir', caDir])).code).toBe(0);
+  expect(
+    (
+      await deployTls([
+        'issue',
+        'client',
+        '--ca-dir',
+        caDir,
+        '--name',
+        'mqtt-client',
+        '--out',
+        client,
+        '--plain-key',
+      ])
+    ).code,
+  ).toBe(0);
+  inventory = writeInventory('inventory.yaml');
+  const rollout = await deployTls(['--inventory', inventory]);
+  expect(rollout.code, rollout.stderr).toBe(0);
+}, 300_000);
+
+describe('deploy-tls rotate', () => {
+  it('nothing is due on a fresh fleet: nothing changes', async () => {
+    const before = ledger().length;
+    const result = await deployTls(['rotate', '--inventory', inventory]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.match(/unchanged/g)).toHaveLength(3);
+    expect(ledger()).toHaveLength(before);
+  });
+
+  it('renews every node with no restart and no failed connection (zero downtime)', async () => {
+    const pids = nodes.map((n) => brokerPid(n));
+    const oldSerials = await Promise.all(nodes.map((_, i) => served(i)));
+    // One client stays connected throughout; it must never lose its connection.
+    const stayer: MqttClient = await mqtt.connectAsync({
+      ...tlsOptions(),
+      host: nodes[0]?.address,
+      servername: undefined,
+    });
+    let stayerClosed = 0;
+    stayer.on('close', () => stayerClosed++);
+    // Another reconnects in a loop to every node, counting refused or failed handshakes.
+    let attempts = 0;
+    let failures = 0;
+    const failuresSeen: string[] = [];
+    let rotating = true;
+    const looper = (async () => {
+      while (rotating) {
+        for (const n of nodes) {
+          attempts++;
+          try {
+            const c = await mqtt.connectAsync({ ...tlsOptions(), host: n.address });
+            await c.endAsync();
+          } catch (error) {
+            failures++;
+            failuresSeen.push(`${n.name}: ${(error as Error).message}`);
+          }
+        }
+      }
+    })();
+    const result = await deployTls(['rotate', '--inventory', inventory, '--force']);
+    rotating = false;
+    await looper;
+    await stayer.publishAsync('deploy-tls-e2e/rotate', 'still here', { qos: 1 });
+    const closedDuringRotation = stayerClosed; // before our own end() closes it
+    await stayer.endAsync();
+
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    console.log(
+      `[measure] rotation of 3 nodes: ${attempts} reconnects, ${failures} failed; the long-lived client closed ${closedDuringRotation} times`,
+    );
+    expect(failuresSeen).toEqual([]);
+    expect(failures).toBe(0);
+    expect(attempts).toBeGreaterThan(30);
+    expect(closedDuringRotation).toBe(0);
+    expect(nodes.map((n) => brokerPid(n))).toEqual(pids);
+    const newSerials = await Promise.all(nodes.map((_, i) => served(i)));
+    for (const [i, serial] of newSerials.entries()) expect(serial).not.toBe(oldSerials[i]);
+    const rotations = ledger().slice(-3);
+    expect(rotations.map((e) => [e.node, e.action, e.result])).toEqual([
+      ['broker1', 'hot-reload', 'deployed'],
+      ['broker2', 'hot-reload', 'deployed'],
+      ['broker3', 'hot-reload', 'deployed'],
+    ]);
+    expect(rotations.map((e) => e.serial)).toEqual(newSerials);
+  });
+
+  it('--nodes and --renew-before pick what is due', async () => {
+    const before = ledger().length;
+    const result = await deployTls([
+      'rotate',
+      '--inventory',
+      inventory,
+      '--nodes',
+      'broker2',
+      '--renew-before',
+      '400d',
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.nodes.map((n: { node: string; status: string }) => [n.node, n.status])).toEqual([
+      ['broker2', 'deployed'],
+    ]);
+    expect(report.plan[0].issueReasons[0]).toMatch(/^expires in 36\d days \(renew 400d before\)$/);
+    expect(ledger()).toHaveLength(before + 1);
+  });
+
+  it('status shows each node serving what the ledger records, with client certificates required', async () => {
+    const result = await deployTls(['status', '--inventory', inventory, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    for (const row of report.nodes) {
+      expect(row).toMatchObject({ servedIsRecorded: true, clientAuth: 'REQUIRED', listener: 'reachable' });
+      expect(row.daysLeft).toBeGreaterThanOrEqual(364);
+      expect(row.lastChange.result).toBe('deployed');
+    }
+    expect(report.intermediateDaysLeft).toBeGreaterThan(3600);
+    expect(report.warnings).toEqual([]);
+    const text = await deployTls(['status', '--inventory', inventory]);
+    expect(text.stdout).toMatch(
+      /broker2\s+[0-9A-F]{32}\s+\d{4}-\d{2}-\d{2}\s+36\d\s+yes\s+REQUIRED\s+reachable/,
+    );
+  });
+
+  it('refuses an unknown node name', async () => {
+    const result = await deployTls(['rotate', '--inventory', inventory, '--nodes', 'broker9']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no node named broker9');
+  });
+});
