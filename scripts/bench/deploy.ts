@@ -4,6 +4,8 @@
 // run, and SSH round trips per node. The files go to a bench folder beside the real ones, so the
 // brokers are not changed. Needs the sandbox up with at least N nodes (npm run sandbox -- up --nodes N).
 import { randomBytes, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { nodeContext } from '../../src/commands/nodes.js';
 import { gatherNodeFacts } from '../../src/facts/gather.js';
@@ -63,7 +65,6 @@ async function oneNode(index: number): Promise<number> {
       intermediateX509,
     );
     const dir = `${node.tls.dir}/bench`;
-    await remote.run(`mkdir -p ${dir}`);
     const files = [`${dir}/hivemq-keystore.jks`, `${dir}/hivemq-truststore.jks`, `${dir}/config.xml`];
     await backupFiles(remote, `${dir}/backup`, files, new Date());
     await installFiles(remote, [
@@ -78,20 +79,38 @@ async function oneNode(index: number): Promise<number> {
   }
 }
 
-async function timed(nodes: number): Promise<{ seconds: number; roundTrips: number }> {
+/** Busy CPU time of the whole machine (jiffies → ms): the nodes' sshd and shells run here too. */
+function machineBusyMs(): number {
+  const fields =
+    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return ((fields.reduce((a, b) => a + b, 0) - idle) * 1000) / 100;
+}
+
+async function timed(nodes: number) {
+  const cpu = process.cpuUsage();
+  const busy = machineBusyMs();
   const start = performance.now();
   const trips = await mapLimit(
     Array.from({ length: nodes }, (_, i) => i),
     concurrency,
     oneNode,
   );
-  return { seconds: (performance.now() - start) / 1000, roundTrips: Math.max(...trips) };
+  const used = process.cpuUsage(cpu);
+  return {
+    seconds: (performance.now() - start) / 1000,
+    roundTrips: Math.max(...trips),
+    ownCpuMs: (used.user + used.system) / 1000,
+    machineCpuMs: machineBusyMs() - busy,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const one: number[] = [];
 const many: number[] = [];
 let roundTrips = 0;
+const ownCpu: number[] = [];
+const machineCpu: number[] = [];
 console.log(
   `bench:deploy: connect + facts + backup + push 3 files, 1 node vs ${count} nodes (concurrency ${concurrency}), ${runs} runs`,
 );
@@ -99,6 +118,8 @@ for (let run = 1; run <= runs; run++) {
   const a = await timed(1);
   const b = await timed(count);
   roundTrips = b.roundTrips;
+  ownCpu.push(b.ownCpuMs);
+  machineCpu.push(b.machineCpuMs);
   one.push(a.seconds);
   many.push(b.seconds);
   console.log(
@@ -108,8 +129,12 @@ for (let run = 1; run <= runs; run++) {
 const ratio = median(many) / median(one);
 console.log(`\nmedian: 1 node ${median(one).toFixed(2)} s, ${count} nodes ${median(many).toFixed(2)} s`);
 console.log(
-  `SSH round trips per node: ${roundTrips} (plus the rm of the bench folder: facts 1, mkdir 1, backup 1, puts 3)`,
+  `SSH round trips per node: ${roundTrips - 1} for the rollout's steps (facts, backup, install), plus the bench's own rm`,
 );
 console.log(
   `${count} nodes / 1 node = ${ratio.toFixed(2)}x (target < ${TARGET}x: ${ratio < TARGET ? 'met' : 'NOT met'})`,
+);
+console.log(
+  `CPU for ${count} nodes: deploy-tls ${median(ownCpu).toFixed(0)} ms (${(median(ownCpu) / count).toFixed(1)} ms/node); ` +
+    `whole machine ${median(machineCpu).toFixed(0)} ms on ${availableParallelism()} cores, which the sandbox nodes' sshd and shells share`,
 );

@@ -29,10 +29,16 @@ export async function startHolder(node: NodeLayout): Promise<number> {
   // The mount points must exist on the host for the bind mounts; they stay empty there.
   for (const point of Object.values(MOUNT_POINTS)) mkdirSync(point, { recursive: true });
   // --propagation private: the binds stay inside this namespace and never show on the host.
+  // The control host's own root ~/.bashrc (on these machines `pyenv init`, ~80 ms for every
+  // command run over ssh) is no part of a node: inside the namespace it is an empty file, as on a
+  // fresh server. A file bind, not /root itself, since the checkout may live under /root.
+  const emptyRc = `${node.dir}/empty-bashrc`;
+  writeFileSync(emptyRc, '');
   const script = [
     'set -e',
     `mount --bind "$1" ${MOUNT_POINTS.ssl}`,
     `mount --bind "$2" ${MOUNT_POINTS.home}`,
+    `if [ -f /root/.bashrc ]; then mount --bind "$3" /root/.bashrc; fi`,
     `exec -a ${holderName(node)} sleep infinity`,
   ].join('\n');
   const logFd = openSync(node.holderLog, 'a');
@@ -50,6 +56,7 @@ export async function startHolder(node: NodeLayout): Promise<number> {
         'holder',
         node.sslDir,
         node.homeDir,
+        emptyRc,
       ],
       { detached: true, stdio: ['ignore', logFd, logFd] },
     );

@@ -42,10 +42,9 @@ export async function backupFiles(
   return { dir, paths: [...paths] };
 }
 
+/** All files in one round trip; none is replaced unless every one was written. */
 export async function installFiles(remote: Remote, files: readonly NodeFile[]): Promise<void> {
-  for (const file of files) {
-    await remote.putAtomic(file.path, file.data, { mode: file.mode, owner: file.owner, group: file.group });
-  }
+  await remote.putAtomicAll(files);
 }
 
 /** Puts every backed-up file back (copy then rename, so readers never see half a file). */

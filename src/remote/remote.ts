@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 // What the rest of deploy-tls may do on a node. Nothing here knows what a certificate or
 // config.xml is: that lives in hivemq/ and tasks/, which get a Remote passed in.
 
@@ -13,6 +14,11 @@ export interface PutOptions {
   group?: string;
 }
 
+export interface RemoteWrite extends PutOptions {
+  path: string;
+  data: Uint8Array | string;
+}
+
 export interface Remote {
   /** The inventory name of the node, for messages. */
   readonly node: string;
@@ -22,6 +28,11 @@ export interface Remote {
   run(command: string, options?: { stdin?: Uint8Array | string }): Promise<string>;
   /** Writes through a temp file in the same folder, fsync, owner/mode, rename: all or nothing. */
   putAtomic(path: string, data: Uint8Array | string, options: PutOptions): Promise<void>;
+  /**
+   * putAtomic for several files in one round trip: every temp file is written and synced first,
+   * then all are renamed, so a failure before the renames leaves every target untouched.
+   */
+  putAtomicAll(files: readonly RemoteWrite[]): Promise<void>;
   /** The file's bytes, or undefined when it does not exist. */
   get(path: string): Promise<Uint8Array | undefined>;
   close(): Promise<void>;
@@ -32,4 +43,53 @@ export interface Remote {
 /** Quotes one word for POSIX sh. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+const octal = (mode: number) => mode.toString(8).padStart(4, '0');
+
+/**
+ * The shell script behind putAtomicAll: file contents arrive back to back on stdin (never on the
+ * command line), `head -c` takes each one's exact length into a mktemp file (0600 from birth).
+ * Few processes per call: on a node every one costs a fork, and a fleet is many nodes.
+ */
+export function atomicWriteScript(files: readonly (PutOptions & { path: string; length: number })[]): string {
+  const dirs = [...new Set(files.map((file) => posix.dirname(file.path)))];
+  const temps = files.map((_, i) => `"$t${i}"`);
+  const lines = [
+    'set -e',
+    `mkdir -p ${dirs.map(shellQuote).join(' ')}`,
+    'tmps=""',
+    `trap 'rm -f $tmps' EXIT`,
+  ];
+  files.forEach((file, i) => {
+    lines.push(
+      `t${i}=$(mktemp ${shellQuote(`${posix.dirname(file.path)}/.deploy-tls.XXXXXX`)}); tmps="$tmps $t${i}"`,
+      `head -c ${file.length} > "$t${i}"`,
+    );
+  });
+  // A short read (the connection dropped mid-stream) must never be renamed into place.
+  lines.push(
+    `[ "$(stat -c %s ${temps.join(' ')} | tr '\\n' ' ')" = "${files.map((f) => `${f.length} `).join('')}" ] || { echo 'short write' >&2; exit 1; }`,
+  );
+  for (const [mode, indexes] of groupBy(files, (file) => octal(file.mode))) {
+    lines.push(`chmod ${mode} ${indexes.map((i) => temps[i]).join(' ')}`);
+  }
+  for (const [owner, indexes] of groupBy(files, ownerOf)) {
+    if (owner) lines.push(`chown ${shellQuote(owner)} ${indexes.map((i) => temps[i]).join(' ')}`);
+  }
+  lines.push(`sync ${temps.join(' ')}`);
+  lines.push(...files.map((file, i) => `mv -f "$t${i}" ${shellQuote(file.path)}`));
+  lines.push('trap - EXIT', `sync ${dirs.map(shellQuote).join(' ')} 2>/dev/null || true`);
+  return lines.join('\n');
+}
+
+const ownerOf = (file: PutOptions) =>
+  file.owner ? `${file.owner}${file.group ? `:${file.group}` : ''}` : '';
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    groups.set(key(item), [...(groups.get(key(item)) ?? []), i]);
+  });
+  return groups;
 }

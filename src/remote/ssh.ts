@@ -13,7 +13,14 @@ import {
   knownKeyTypes,
   parseKnownHosts,
 } from './known-hosts.js';
-import { type ExecResult, type PutOptions, type Remote, shellQuote } from './remote.js';
+import {
+  atomicWriteScript,
+  type ExecResult,
+  type PutOptions,
+  type Remote,
+  type RemoteWrite,
+  shellQuote,
+} from './remote.js';
 
 export interface SshTarget {
   node: string;
@@ -56,6 +63,9 @@ export async function connectSsh(target: SshTarget): Promise<Remote> {
     ssh.dispose();
     throw connectError(target, name, verdict, cause);
   }
+  // Each step is a small request and a small reply: without TCP_NODELAY, Nagle and delayed ACKs
+  // add ~40 ms twice to every round trip (measured: 85 ms → a few ms per exec on loopback).
+  ssh.connection?.setNoDelay(true);
   if (verdict?.kind === 'unknown' && offered) {
     // Only after the connection succeeded, as ssh's accept-new records the key it trusted.
     await mkdir(dirname(target.knownHosts), { recursive: true, mode: 0o700 });
@@ -152,21 +162,16 @@ class SshRemote implements Remote {
   }
 
   async putAtomic(path: string, data: Uint8Array | string, options: PutOptions): Promise<void> {
-    const q = shellQuote(path);
-    const owner = options.owner ? `${options.owner}${options.group ? `:${options.group}` : ''}` : undefined;
-    // mktemp makes the temp file 0600, so the data is never readable by others, even for a moment.
-    const script = [
-      'set -e',
-      `tmp=$(mktemp "$(dirname ${q})/.deploy-tls.XXXXXX")`,
-      `trap 'rm -f "$tmp"' EXIT`,
-      'dd of="$tmp" conv=fsync status=none',
-      `chmod ${options.mode.toString(8).padStart(4, '0')} "$tmp"`,
-      ...(owner ? [`chown ${shellQuote(owner)} "$tmp"`] : []),
-      `mv -f "$tmp" ${q}`,
-      'trap - EXIT',
-      `sync "$(dirname ${q})" 2>/dev/null || true`,
-    ].join('\n');
-    await this.run(script, { stdin: data });
+    await this.putAtomicAll([{ path, data, ...options }]);
+  }
+
+  async putAtomicAll(files: readonly RemoteWrite[]): Promise<void> {
+    if (files.length === 0) return;
+    const bodies = files.map((file) => Buffer.from(file.data));
+    const script = atomicWriteScript(
+      files.map((file, i) => ({ ...file, length: (bodies[i] as Buffer).length })),
+    );
+    await this.run(script, { stdin: Buffer.concat(bodies) });
   }
 
   async get(path: string): Promise<Uint8Array | undefined> {
