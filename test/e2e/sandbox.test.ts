@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MOUNT_POINTS } from '../../scripts/sandbox/layout.js';
 import {
   node,
@@ -18,6 +18,10 @@ import {
 } from './support/fleet.js';
 import { mosquittoSub } from './support/mosquitto.js';
 import { connect, nextMessage, roundTrip } from './support/mqtt.js';
+import { resetToPlain } from './support/reset.js';
+
+// Other files leave the fleet deployed with TLS; these tests are about the stock sandbox.
+beforeAll(() => resetToPlain(nodes), 300_000);
 
 describe('ssh', () => {
   it.each(nodes.map((n) => [n.name, n] as const))(

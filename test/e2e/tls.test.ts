@@ -19,6 +19,7 @@ import { waitFor } from '../../scripts/sandbox/processes.js';
 import { layout, node, run, sshOk, uniqueTopic, waitUntilMqttAccepts } from './support/fleet.js';
 import { tlsConfigXml } from './support/hivemq-config.js';
 import { roundTrip } from './support/mqtt.js';
+import { resetToPlain } from './support/reset.js';
 
 const CLI = path.join(layout.repoRoot, 'dist', 'cli', 'main.js');
 const broker = node(1);
@@ -67,6 +68,8 @@ beforeAll(async () => {
   if (!existsSync(CLI)) {
     throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` does)`);
   }
+  // Other files leave the fleet deployed; this one starts, and ends, from the stock config.
+  await resetToPlain([broker]);
   originalConfig = readFileSync(configXml, 'utf8');
   await cli(['ca', 'init', '--ca-dir', caDir]);
   await cli([
@@ -84,19 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Leave broker1 as the sandbox made it: stock config, no keystores, serving plain MQTT.
-  if (originalConfig !== '') {
-    writeFileSync(configXml, originalConfig);
-    for (const name of [
-      'hivemq-keystore.jks',
-      'hivemq-truststore.jks',
-      'hivemq-keystore.p12',
-      'hivemq-truststore.p12',
-    ]) {
-      rmSync(path.join(broker.sslDir, name), { force: true });
-    }
-    await sshOk(broker, '/opt/hivemq/bin/hivemq-service restart', 60_000);
-    await waitUntilMqttAccepts(broker);
-  }
+  if (originalConfig !== '') await resetToPlain([broker]);
   rmSync(work, { recursive: true, force: true });
 });
 
