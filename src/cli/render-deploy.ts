@@ -22,26 +22,24 @@ export function renderPlan(plan: Plan): string {
       ...(node.config.changed ? [node.config.path] : []),
     ];
     if (files.length > 0) lines.push(`  replace: ${files.join(', ')}`);
-    if (node.config.changed) {
-      const patch = createTwoFilesPatch(
-        node.config.path,
-        node.config.path,
-        redactPasswords(node.config.current),
-        redactPasswords(node.config.desired),
-        'now',
-        'planned',
-      );
-      lines.push(
-        ...patch
-          .split('\n')
-          .slice(2)
-          .filter((l) => l !== '')
-          .map((l) => `    ${l}`),
-      );
-    }
+    if (node.config.changed)
+      lines.push(...configDiff(node.config.path, node.config.current, node.config.desired));
     lines.push(`  restart: ${node.action === 'restart' ? 'yes' : 'no'}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A unified diff of config.xml with every password shown as ***. */
+function configDiff(path: string, current: string, desired: string): string[] {
+  const before = redactPasswords(current);
+  const after = redactPasswords(desired);
+  if (before === after) return ['    (config.xml: only passwords change)'];
+  const patch = createTwoFilesPatch(path, path, before, after, 'now', 'planned');
+  return patch
+    .split('\n')
+    .slice(2)
+    .filter((line) => line !== '')
+    .map((line) => `    ${line}`);
 }
 
 export function renderReport(report: DeployReport): string {
