@@ -11,7 +11,7 @@ import { readCaCertificates } from '../pki/ca.js';
 import { CertificateAuthority, caLayout, formatSan, subjectFromJsonName } from '../pki/index.js';
 import { appendLedger } from '../pki/ledger.js';
 import { buildPlan } from '../plan/plan.js';
-import type { NodePlan, Plan } from '../plan/types.js';
+import type { NodeFacts, NodePlan, Plan } from '../plan/types.js';
 import type { Remote } from '../remote/remote.js';
 import type { SshTarget } from '../remote/ssh.js';
 import { rolloutNode } from '../tasks/node-rollout.js';
@@ -100,30 +100,38 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
       })),
       { concurrency: options.concurrency, stopOnError: false, renderer: options.renderer },
     );
-    const failed = facts.find((outcome) => outcome.status === 'failed');
-    if (failed?.status === 'failed') throw asDeployError(failed.error, failed.title);
-    if (options.rotate) requireListeners(contexts, facts);
+    // A rollout changes nothing unless every node answered. A rotation renews the nodes that did
+    // and reports the others, so one unreachable node never holds back the fleet's renewals.
+    const unreachable: NodeReport[] = [];
+    facts.forEach((outcome, index) => {
+      if (outcome.status !== 'failed') return;
+      const error = asDeployError(outcome.error, contexts[index]?.node.name ?? outcome.title);
+      if (!options.rotate) throw error;
+      unreachable.push({ node: outcome.title, status: 'failed', action: 'none', error });
+    });
+    const live = contexts.filter((_, index) => facts[index]?.status === 'ok');
+    const liveFacts = facts.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.value] : []));
+    if (options.rotate) requireListeners(live, liveFacts);
     const plan = buildPlan(
-      contexts.map((ctx) => ctx.intent),
+      live.map((ctx) => ctx.intent),
       { chain },
-      facts.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.value] : [])),
+      liveFacts,
       deps.now(),
     );
     if (options.mode !== 'apply') {
       return {
         plan,
-        ok: true,
-        nodes: plan.nodes.map((node) => ({ node: node.node, status: 'planned', action: node.action })),
+        ok: unreachable.length === 0,
+        nodes: [
+          ...plan.nodes.map(
+            (node): NodeReport => ({ node: node.node, status: 'planned', action: node.action }),
+          ),
+          ...unreachable,
+        ],
       };
     }
-    return await apply(
-      options,
-      deps,
-      contexts,
-      remotes,
-      plan,
-      facts.map((f) => (f.status === 'ok' ? f.value : undefined)),
-    );
+    const report = await apply(options, deps, live, remotes, plan, liveFacts);
+    return { ...report, nodes: [...report.nodes, ...unreachable], ok: report.ok && unreachable.length === 0 };
   } finally {
     await Promise.all([...remotes.values()].map((remote) => remote.close()));
   }
@@ -135,7 +143,7 @@ async function apply(
   contexts: NodeContext[],
   remotes: Map<string, Remote>,
   plan: Plan,
-  facts: (Awaited<ReturnType<typeof gatherNodeFacts>> | undefined)[],
+  facts: NodeFacts[],
 ): Promise<DeployReport> {
   const { inventory } = options;
   const changing = plan.nodes.filter((node) => node.action !== 'none');
@@ -274,12 +282,9 @@ function rotationIntent(ctx: NodeContext, rotate: { renewBefore?: string; force:
   };
 }
 
-function requireListeners(
-  contexts: NodeContext[],
-  facts: { status: string; value?: { configXml?: string } }[],
-) {
+function requireListeners(contexts: NodeContext[], facts: NodeFacts[]) {
   contexts.forEach((ctx, index) => {
-    const config = facts[index]?.value?.configXml ?? '';
+    const config = facts[index]?.configXml ?? '';
     if (!readTlsListener(config, ctx.node.tls.listener.name)) {
       throw new DeployTlsError(
         `has no <tls-tcp-listener> named ${ctx.node.tls.listener.name}: nothing to rotate`,

@@ -1,15 +1,17 @@
 // Rotation on the sandbox's real HiveMQ: certificates are replaced in place and HiveMQ reloads
 // them with no restart, while one client stays connected and another reconnects in a loop.
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brokerPid } from '../../scripts/sandbox/broker.js';
-import { nodes } from './support/fleet.js';
+import { waitFor } from '../../scripts/sandbox/processes.js';
+import { nodes, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
-import { workspace } from './support/workspace.js';
+import { CLI, workspace } from './support/workspace.js';
 
-const { caDir, chain, client, deployTls, writeInventory } = workspace('rotate');
+const { caDir, chain, client, deployTls, secrets, writeInventory } = workspace('rotate');
 let inventory: string;
 
 const tlsOptions = () => ({
@@ -165,5 +167,67 @@ describe('deploy-tls rotate', () => {
     const result = await deployTls(['rotate', '--inventory', inventory, '--nodes', 'broker9']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('no node named broker9');
+  });
+});
+
+describe('rotation faults', () => {
+  it('an unreachable node is reported and does not hold back the others', async () => {
+    const withGhost = writeInventory('ghost.yaml', (doc) => {
+      doc.nodes.push({ name: 'broker9', host: 'broker9.deploy-tls.test', address: '127.0.1.99' } as never);
+    });
+    const before = ledger().length;
+    const result = await deployTls(['rotate', '--inventory', withGhost, '--force', '--json']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.nodes.map((n: { node: string; status: string }) => [n.node, n.status])).toEqual([
+      ['broker1', 'deployed'],
+      ['broker2', 'deployed'],
+      ['broker3', 'deployed'],
+      ['broker9', 'failed'],
+    ]);
+    expect(report.nodes[3].error.message).toContain('cannot connect to root@127.0.1.99');
+    expect(ledger()).toHaveLength(before + 3);
+  });
+
+  it('a run killed mid-way leaves every node serving a valid certificate, and the next run completes', async () => {
+    const before = ledger().length;
+    const child = spawn('node', [CLI, 'rotate', '--inventory', inventory, '--force'], {
+      env: { ...process.env, ...secrets },
+      stdio: 'ignore',
+    });
+    // Kill it hard once the first node is done, while the second is being changed.
+    await waitFor('the first rotation in the ledger', () => (ledger().length > before ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    // HiveMQ picks up whatever keystore is in place within its 10-second re-hash.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    for (const n of nodes) {
+      const check = await run(
+        'openssl',
+        [
+          's_client',
+          '-connect',
+          `${n.address}:8883`,
+          '-CAfile',
+          chain,
+          '-verify_hostname',
+          n.host,
+          '-cert',
+          path.join(client, 'mqtt-client.cert.pem'),
+          '-key',
+          path.join(client, 'mqtt-client.key.pem'),
+        ],
+        { timeoutMs: 20_000 },
+      );
+      expect(check.stdout, n.name).toContain('Verify return code: 0 (ok)');
+    }
+    expect(existsSync(path.join(caDir, 'deploy-tls.lock'))).toBe(true); // left behind by the killed run
+    const next = await deployTls(['rotate', '--inventory', inventory, '--force']);
+    expect(next.code, `${next.stdout}\n${next.stderr}`).toBe(0);
+    expect(next.stdout.match(/deployed/g)).toHaveLength(3);
+    expect(existsSync(path.join(caDir, 'deploy-tls.lock'))).toBe(false);
   });
 });
