@@ -16,6 +16,7 @@ import { renderCaSummary } from './render.js';
 import { renderPlan, renderReport, reportJson } from './render-deploy.js';
 import { renderStatus } from './render-status.js';
 import { renderVerify, verifyJunit } from './render-verify.js';
+import { addRolloverCommand } from './rollover-command.js';
 import { addRotateCommand } from './rotate-command.js';
 import {
   inventorySecretResolver,
@@ -208,6 +209,8 @@ export function buildProgram(io: CliIo): Command {
       io.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderCaSummary(summary));
     });
 
+  addRolloverCommand(ca, io);
+
   const issue = program.command('issue').description('issue certificates and write keystores locally');
   addIssueOptions(
     issue.command('node').description('a broker node certificate (serverAuth + clientAuth) and keystores'),
@@ -316,7 +319,7 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
-function rendererFor(flags: { json?: boolean }, io: CliIo) {
+export function rendererFor(flags: { json?: boolean }, io: CliIo) {
   return flags.json ? 'silent' : io.stdout.isTTY ? 'default' : 'simple';
 }
 
@@ -340,7 +343,7 @@ async function caInitFromInventory(file: string, io: CliIo) {
 }
 
 /** Three of HiveMQ's 10-second keystore checks, plus a margin. */
-const RELOAD_TIMEOUT_MS = 35_000;
+export const RELOAD_TIMEOUT_MS = 35_000;
 
 export interface RolloutFlags {
   inventory?: string;

@@ -1,5 +1,6 @@
 // What a node or a client receives: keystore, truststore and PEM files, as bytes and names.
 // Pure: the caller decides where the files go.
+import { X509Certificate } from 'node:crypto';
 import { encodeKeystore, type KeystoreFormat, type Pkcs12Profile } from '../keystore/index.js';
 import {
   encryptPrivateKeyPem,
@@ -37,13 +38,23 @@ export function keystoreExtension(format: KeystoreFormat): string {
   return format === 'jks' ? 'jks' : 'p12';
 }
 
-/** Truststore entries: the CA chain, so that any certificate our intermediate issued is accepted. */
-export function truststoreBytes(caChain: readonly Uint8Array[], options: BundleOptions): Uint8Array {
-  const [intermediate, root] = caChain;
-  const entries = [
-    { kind: 'trusted-cert' as const, alias: 'intermediate-ca', certificate: intermediate as Uint8Array },
-    { kind: 'trusted-cert' as const, alias: 'root-ca', certificate: root as Uint8Array },
-  ];
+/**
+ * Truststore entries. A broker's truststore (it judges client certificates) holds the issuing
+ * intermediate only, as the article does: trusting the root would accept certificates of every
+ * intermediate the root ever signed, so an intermediate could never be dropped. During a rollover
+ * it holds the new and the old one. A client's truststore (it judges brokers) holds the
+ * intermediate and the root. Aliases come from the role and serial: unique and stable.
+ */
+export function truststoreBytes(trusted: readonly Uint8Array[], options: BundleOptions): Uint8Array {
+  const entries = trusted.map((certificate) => {
+    const cert = new X509Certificate(certificate);
+    const role = cert.issuer === cert.subject ? 'root-ca' : 'intermediate-ca';
+    return {
+      kind: 'trusted-cert' as const,
+      alias: `${role}-${cert.serialNumber.slice(0, 16).toLowerCase()}`,
+      certificate,
+    };
+  });
   const password = (options.passwords.truststore ?? options.passwords.keystore).reveal();
   return encodeKeystore(options.format, entries, {
     storePassword: password,
@@ -85,7 +96,11 @@ export function nodeBundle(issued: IssuedCertificate, options: BundleOptions): B
   const ext = keystoreExtension(options.format);
   return [
     { name: `hivemq-keystore.${ext}`, data: keystoreBytes(issued, options), mode: PRIVATE },
-    { name: `hivemq-truststore.${ext}`, data: truststoreBytes(issued.chain.slice(1), options), mode: PUBLIC },
+    {
+      name: `hivemq-truststore.${ext}`,
+      data: truststoreBytes(issued.chain.slice(1, 2), options),
+      mode: PUBLIC,
+    },
     { name: `${issued.name}.cert.pem`, data: issued.certificate.toString('pem'), mode: PUBLIC },
     { name: 'ca-chain.cert.pem', data: chainPem(issued), mode: PUBLIC },
   ];

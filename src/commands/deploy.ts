@@ -32,6 +32,8 @@ export interface DeployOptions {
   renderer: RendererName;
   /** Only these nodes (by name); all when absent. */
   nodes?: readonly string[];
+  /** The certificates broker truststores must hold (DER); default: the active intermediate. */
+  trust?: readonly Uint8Array[];
   /** Rotation: renew certificates only, never edit config.xml. */
   rotate?: { renewBefore?: string; force: boolean };
 }
@@ -72,7 +74,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   ).map((ctx) => (options.rotate ? rotationIntent(ctx, options.rotate) : ctx));
   const remotes = new Map<string, Remote>();
   try {
-    const { intermediate, chain } = await caCertificates(inventory.ca.dir);
+    const { intermediate, chain, trusted } = await caCertificates(inventory.ca.dir, options.trust);
     const facts = await runStage(
       'Connect and read facts',
       contexts.map((ctx) => ({
@@ -130,7 +132,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
         ],
       };
     }
-    const report = await apply(options, deps, live, remotes, plan, liveFacts);
+    const report = await apply(options, deps, live, remotes, plan, liveFacts, trusted);
     return { ...report, nodes: [...report.nodes, ...unreachable], ok: report.ok && unreachable.length === 0 };
   } finally {
     await Promise.all([...remotes.values()].map((remote) => remote.close()));
@@ -144,6 +146,7 @@ async function apply(
   remotes: Map<string, Remote>,
   plan: Plan,
   facts: NodeFacts[],
+  trusted: readonly Uint8Array[],
 ): Promise<DeployReport> {
   const { inventory } = options;
   const changing = plan.nodes.filter((node) => node.action !== 'none');
@@ -185,6 +188,7 @@ async function apply(
                 plan: nodePlan,
                 listenerName: ctx.node.tls.listener.name,
                 restartCommand: ctx.node.hivemq.restart,
+                brokerLog: ctx.node.hivemq.log,
                 backupRoot: ctx.paths.backupRoot,
                 paths: ctx.paths,
                 storeFile: { mode: 0o640, owner: 'root', group: ctx.node.hivemq.serviceUser },
@@ -222,7 +226,7 @@ async function apply(
                     keystore,
                   };
                 },
-                truststore: () => truststoreBytes(ca.caChain, storeOptions(ctx, deps.now())),
+                truststore: () => truststoreBytes(trusted, storeOptions(ctx, deps.now())),
                 record: (entry) => appendLedger(ca.layout.dir, entry),
               },
               update,
@@ -323,10 +327,15 @@ function pick(subject: ReturnType<typeof subjectFromJsonName>) {
   return { C, ST, L, O, OU };
 }
 
-async function caCertificates(dir: string): Promise<{ intermediate: X509Certificate; chain: string[] }> {
-  const { root, intermediate } = await readCaCertificates(caLayout(dir));
-  const der = [new Uint8Array(intermediate.rawData), new Uint8Array(root.rawData)];
-  return { intermediate: new X509Certificate(intermediate.toString('pem')), chain: der.map(sha256Hex) };
+/** The active intermediate, and what truststores must hold (it alone, unless a rollover says more). */
+async function caCertificates(dir: string, trust: readonly Uint8Array[] | undefined) {
+  const { intermediate } = await readCaCertificates(caLayout(dir));
+  const trusted = trust ?? [new Uint8Array(intermediate.rawData)];
+  return {
+    intermediate: new X509Certificate(intermediate.toString('pem')),
+    trusted,
+    chain: trusted.map(sha256Hex),
+  };
 }
 
 function asDeployError(error: unknown, node: string): DeployTlsError {

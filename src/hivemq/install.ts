@@ -24,21 +24,27 @@ export function backupStamp(now: Date): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
-/** Copies the files that exist (cp -p keeps mode and owner) into backupRoot/<stamp>/. */
+/**
+ * Copies the files that exist (cp -p keeps mode and owner) into backupRoot/<stamp>.<random>/:
+ * sortable by time, and unique when two changes happen within one second (a rollover's phases).
+ */
 export async function backupFiles(
   remote: Remote,
   backupRoot: string,
   paths: readonly string[],
   now: Date,
 ): Promise<Backup> {
-  const dir = `${backupRoot}/${backupStamp(now)}`;
-  const q = shellQuote(dir);
   const copies = paths.map(
-    (path) => `if [ -e ${shellQuote(path)} ]; then cp -p ${shellQuote(path)} ${q}/; fi`,
+    (path) => `if [ -e ${shellQuote(path)} ]; then cp -p ${shellQuote(path)} "$dir"/; fi`,
   );
-  await remote.run(
-    ['set -e', `mkdir -p ${shellQuote(backupRoot)}`, `mkdir -m 0700 ${q}`, ...copies].join('\n'),
-  );
+  const script = [
+    'set -e',
+    `mkdir -p ${shellQuote(backupRoot)}`,
+    `dir=$(mktemp -d ${shellQuote(`${backupRoot}/${backupStamp(now)}.XXXXXX`)})`, // 0700, like a private folder
+    ...copies,
+    'echo "$dir"',
+  ].join('\n');
+  const dir = (await remote.run(script)).trim();
   return { dir, paths: [...paths] };
 }
 

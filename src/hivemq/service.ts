@@ -21,3 +21,30 @@ export async function logTail(remote: Remote, log: string, lines = 20): Promise<
   const result = await remote.exec(`tail -n ${lines} ${shellQuote(log)} 2>/dev/null`);
   return result.stdout;
 }
+
+/** HiveMQ's log line when its 10-second check swapped in changed keystore or truststore files. */
+export const SSL_RELOADED = 'Successfully updated changed SSL Context';
+
+/** How many reloads the broker log records so far (0 when there is no log). */
+export async function reloadCount(remote: Remote, log: string): Promise<number> {
+  const result = await remote.exec(
+    `grep -c ${shellQuote(SSL_RELOADED)} ${shellQuote(log)} 2>/dev/null || true`,
+  );
+  return Number.parseInt(result.stdout.trim() || '0', 10);
+}
+
+/** Waits for a reload logged after `before` reloads; false when none comes in time. */
+export async function waitForReload(
+  remote: Remote,
+  log: string,
+  before: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const count = await reloadCount(remote, log);
+    if (count > before || count < before) return true; // fewer: the log was rotated, and a new one began
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  return false;
+}

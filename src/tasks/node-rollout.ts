@@ -3,7 +3,7 @@
 import { DeployTlsError } from '../errors.js';
 import { readTlsListener } from '../hivemq/config.js';
 import { backupFiles, installFiles, type NodeFile, restoreBackup } from '../hivemq/install.js';
-import { restartBroker } from '../hivemq/service.js';
+import { reloadCount, restartBroker, waitForReload } from '../hivemq/service.js';
 import type { LedgerEntry } from '../pki/ledger.js';
 import type { NodePlan } from '../plan/types.js';
 import type { Remote } from '../remote/remote.js';
@@ -27,6 +27,8 @@ export interface NodeRolloutInput {
   plan: NodePlan;
   listenerName: string;
   restartCommand: string;
+  /** The broker log, where HiveMQ records a keystore/truststore reload. */
+  brokerLog: string;
   backupRoot: string;
   paths: { keystore: string; truststore: string; config: string };
   /** Mode and owner for keystore and truststore (DESIGN.md: 0640 root:<service user>). */
@@ -78,6 +80,7 @@ export async function rolloutNode(
     [input.paths.keystore, input.paths.truststore, input.paths.config],
     input.now(),
   );
+  const reloadsBefore = plan.action === 'hot-reload' ? await reloadCount(remote, input.brokerLog) : 0;
   try {
     update(`writing ${files.map((f) => f.path.split('/').pop()).join(', ')}`);
     await installFiles(remote, files);
@@ -85,7 +88,7 @@ export async function rolloutNode(
     if (restarted) {
       update('restarting HiveMQ');
       await restartBroker(remote, input.restartCommand);
-    } else if (!(await reloadObserved(input, serial, update))) {
+    } else if (!(await reloadObserved(input, serial, fresh !== undefined, reloadsBefore, update))) {
       // HiveMQ re-hashes keystores every 10 s; when the new serial does not show, a restart loads it.
       update('reload not observed: restarting HiveMQ');
       await restartBroker(remote, input.restartCommand);
@@ -121,11 +124,21 @@ export async function rolloutNode(
   }
 }
 
+/**
+ * A new keystore shows as a new serial in a handshake; a truststore alone shows only in the broker
+ * log, so that is where we look for it.
+ */
 async function reloadObserved(
   input: NodeRolloutInput,
   serial: string,
+  newCertificate: boolean,
+  reloadsBefore: number,
   update: (text: string) => void,
 ): Promise<boolean> {
+  if (!newCertificate) {
+    update(`waiting for HiveMQ to reload the truststore (it checks every 10 s; ${input.brokerLog})`);
+    return waitForReload(input.remote, input.brokerLog, reloadsBefore, input.reloadTimeoutMs);
+  }
   update(`waiting for HiveMQ to reload (it re-reads keystores every 10 s): serial ${serial}`);
   try {
     await waitForServedSerial(input.gate, serial, input.reloadTimeoutMs);

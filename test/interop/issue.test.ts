@@ -108,7 +108,9 @@ describe('issue node', () => {
       '-storepass:env',
       'HIVEMQ_TRUSTSTORE_PASSWORD',
     ]);
-    expect(trust.match(/trustedCertEntry/g)).toHaveLength(2);
+    // The broker trusts the issuing intermediate only (not the root: see bundle.ts).
+    expect(trust.match(/trustedCertEntry/g)).toHaveLength(1);
+    expect(trust).toContain('intermediate-ca-');
     expect(statSync(join(out, 'hivemq-keystore.jks')).mode & 0o777).toBe(0o600);
     // index.txt records it, newcerts holds it.
     expect(readFileSync(join(caDir, 'intermediate/index.txt'), 'utf8')).toContain(

@@ -1,0 +1,199 @@
+// Intermediate rollover, the CA side: make the next intermediate (signed here by the root, or as a
+// CSR for an offline root and imported back), then swap it in. The phases the fleet goes through
+// (trust both, re-issue, drop the old one) are recorded in rollover.json so a run can resume.
+import 'reflect-metadata';
+import { createPublicKey, X509Certificate as NodeX509, type webcrypto } from 'node:crypto';
+import { access, chmod, copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CaError } from '../errors.js';
+import type { Secret } from '../secret.js';
+import { randomSerial } from './ca.js';
+import { certificateDer, parseCertificatePem, signCertificate, x509 } from './certificate.js';
+import { formatIndexLine, parseIndex } from './database.js';
+import { writeFileAtomic } from './files.js';
+import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKey, toCryptoKey } from './keys.js';
+import { type CaLayout, MODE } from './layout.js';
+import { type Subject, subjectFromJsonName, toJsonName, toOpensslDn } from './names.js';
+import { CA_KEY_TYPE, INTERMEDIATE_DAYS, validity } from './profiles.js';
+
+export type RolloverPhase = 'awaiting-certificate' | 'created' | 'trusted' | 'reissued';
+
+export interface RolloverState {
+  phase: RolloverPhase;
+  /** The intermediate being replaced. */
+  oldSerial: string;
+  startedAt: string;
+}
+
+export function rolloverPaths(layout: CaLayout) {
+  const inter = layout.intermediateDir;
+  return {
+    state: join(layout.dir, 'rollover.json'),
+    nextCert: join(inter, 'certs', 'intermediate-next.cert.pem'),
+    nextKey: join(inter, 'private', 'intermediate-next.key.pem'),
+    nextCsr: join(inter, 'csr', 'intermediate-next.csr.pem'),
+    archivedCert: (serial: string) => join(inter, 'certs', `intermediate-${serial}.cert.pem`),
+    archivedKey: (serial: string) => join(inter, 'private', `intermediate-${serial}.key.pem`),
+  };
+}
+
+export async function readRolloverState(layout: CaLayout): Promise<RolloverState | undefined> {
+  const text = await readFile(rolloverPaths(layout).state, 'utf8').catch(() => undefined);
+  return text ? (JSON.parse(text) as RolloverState) : undefined;
+}
+
+export async function writeRolloverState(layout: CaLayout, state: RolloverState): Promise<void> {
+  await writeFileAtomic(rolloverPaths(layout).state, `${JSON.stringify(state, null, 2)}\n`, MODE.database);
+}
+
+export async function finishRollover(layout: CaLayout): Promise<void> {
+  await rm(rolloverPaths(layout).state, { force: true });
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** A new CN, so `openssl ca` on the root (unique_subject) signs it and people tell the two apart. */
+function nextSubject(current: Subject, now: Date): Subject {
+  const base = (current.CN ?? 'Intermediate CA').replace(/ \d{8}$/, '');
+  return { ...current, CN: `${base} ${now.toISOString().slice(0, 10).replace(/-/g, '')}` };
+}
+
+/**
+ * Makes the next intermediate's key; signs it with the root when the root key is here, otherwise
+ * writes a CSR for the offline root. Returns the new state.
+ */
+export async function startRollover(layout: CaLayout, password: Secret, now: Date): Promise<RolloverState> {
+  const paths = rolloverPaths(layout);
+  const current = parseCertificatePem(await readFile(layout.intermediateCert, 'utf8'));
+  const subject = nextSubject(subjectFromJsonName(current.subjectName.toJSON()), now);
+  const key = await generateKey(CA_KEY_TYPE);
+  await writeFileAtomic(paths.nextKey, encryptPrivateKeyPem(key.privateKey, password), MODE.caKey);
+  const state: RolloverState = {
+    phase: 'created',
+    oldSerial: current.serialNumber.toUpperCase(),
+    startedAt: now.toISOString(),
+  };
+  if (!(await exists(layout.rootKey))) {
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: toJsonName(subject),
+      keys: { privateKey: await toCryptoKey(key.privateKey), publicKey: await toCryptoKey(key.publicKey) },
+      signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as webcrypto.Algorithm,
+    });
+    await writeFileAtomic(paths.nextCsr, csr.toString('pem'), MODE.database);
+    await writeRolloverState(layout, { ...state, phase: 'awaiting-certificate' });
+    return { ...state, phase: 'awaiting-certificate' };
+  }
+  const rootPem = await readFile(layout.rootKey, 'utf8');
+  let rootKey: ReturnType<typeof decryptPrivateKeyPem>;
+  try {
+    rootKey = decryptPrivateKeyPem(rootPem, password);
+  } catch (cause) {
+    throw new CaError(`cannot decrypt ${layout.rootKey}: wrong CA password`, {
+      hint: `the password came from ${password.origin}`,
+      cause,
+    });
+  }
+  const root = parseCertificatePem(await readFile(layout.rootCert, 'utf8'));
+  const rootIndex = parseIndex(await readFile(layout.rootIndex, 'utf8'), layout.rootIndex);
+  let serial = randomSerial();
+  while (rootIndex.some((entry) => entry.serial === serial)) serial = randomSerial();
+  const next = await signCertificate({
+    profile: 'intermediate',
+    subject,
+    publicKey: key.publicKey,
+    signingKey: rootKey,
+    issuer: root,
+    serial,
+    ...validity(now, INTERMEDIATE_DAYS),
+  });
+  const pem = next.toString('pem');
+  await writeFileAtomic(layout.newcert('root', serial), pem, MODE.cert);
+  await writeFileAtomic(paths.nextCert, pem, MODE.cert);
+  const line = formatIndexLine({
+    status: 'V',
+    expires: next.notAfter,
+    revoked: '',
+    serial,
+    file: 'unknown',
+    dn: toOpensslDn(subject),
+  });
+  const index = await readFile(layout.rootIndex, 'utf8');
+  await writeFileAtomic(
+    layout.rootIndex,
+    `${index}${index === '' || index.endsWith('\n') ? '' : '\n'}${line}\n`,
+    MODE.database,
+  );
+  await writeRolloverState(layout, state);
+  return state;
+}
+
+/** The offline root's answer to our CSR: checked against our key and our root before it is used. */
+export async function importRolloverCertificate(
+  layout: CaLayout,
+  certificatePem: string,
+  password: Secret,
+): Promise<RolloverState> {
+  const paths = rolloverPaths(layout);
+  const state = await readRolloverState(layout);
+  if (state?.phase !== 'awaiting-certificate') {
+    throw new CaError('no rollover is waiting for a certificate', {
+      hint: 'start one with deploy-tls ca rollover',
+    });
+  }
+  const cert = new NodeX509(certificatePem);
+  const root = new NodeX509(await readFile(layout.rootCert, 'utf8'));
+  const key = decryptPrivateKeyPem(await readFile(paths.nextKey, 'utf8'), password);
+  const spki = (k: typeof cert.publicKey) => k.export({ type: 'spki', format: 'der' }).toString('hex');
+  if (!cert.verify(root.publicKey) || !cert.checkIssued(root)) {
+    throw new CaError("the certificate was not issued by this CA's root", {
+      hint: `sign ${paths.nextCsr} with the root in ${layout.rootConfig}`,
+    });
+  }
+  if (spki(cert.publicKey) !== spki(createPublicKey(key))) {
+    throw new CaError(`the certificate is not for the key of ${paths.nextCsr}`, {
+      hint: 'sign the CSR deploy-tls wrote, not another one',
+    });
+  }
+  if (!cert.ca)
+    throw new CaError('the certificate is not a CA certificate', {
+      hint: 'sign with -extensions v3_intermediate_ca',
+    });
+  await writeFileAtomic(paths.nextCert, cert.toString(), MODE.cert);
+  const created: RolloverState = { ...state, phase: 'created' };
+  await writeRolloverState(layout, created);
+  return created;
+}
+
+/** DER of the next (or, after the swap, active) and the old intermediate, and the root. */
+export async function rolloverCertificates(layout: CaLayout, state: RolloverState) {
+  const paths = rolloverPaths(layout);
+  const active = parseCertificatePem(await readFile(layout.intermediateCert, 'utf8'));
+  const swapped = active.serialNumber.toUpperCase() !== state.oldSerial;
+  const next = swapped ? active : parseCertificatePem(await readFile(paths.nextCert, 'utf8'));
+  const old = swapped
+    ? parseCertificatePem(await readFile(paths.archivedCert(state.oldSerial), 'utf8'))
+    : active;
+  const root = parseCertificatePem(await readFile(layout.rootCert, 'utf8'));
+  return { next: certificateDer(next), old: certificateDer(old), root: certificateDer(root), swapped };
+}
+
+/** Makes the next intermediate the one that issues: the old one is archived under its serial. */
+export async function activateNextIntermediate(layout: CaLayout, state: RolloverState): Promise<void> {
+  const paths = rolloverPaths(layout);
+  const { swapped } = await rolloverCertificates(layout, state);
+  if (swapped) return; // resumed after the swap
+  await copyFile(layout.intermediateCert, paths.archivedCert(state.oldSerial));
+  await chmod(paths.archivedCert(state.oldSerial), MODE.cert);
+  await copyFile(layout.intermediateKey, paths.archivedKey(state.oldSerial));
+  await chmod(paths.archivedKey(state.oldSerial), MODE.caKey); // copyFile does not keep the mode
+  await rename(paths.nextKey, layout.intermediateKey);
+  await rename(paths.nextCert, layout.intermediateCert);
+  const root = await readFile(layout.rootCert, 'utf8');
+  const next = await readFile(layout.intermediateCert, 'utf8');
+  await writeFile(`${layout.chain}.tmp`, `${next.trimEnd()}\n${root.trimEnd()}\n`, { mode: MODE.cert });
+  await rename(`${layout.chain}.tmp`, layout.chain);
+}
