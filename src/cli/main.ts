@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The one exit: the process's streams and clock go in, an exit code comes out.
 import { ExitCode } from '../errors.js';
-import type { CliIo } from './program.js';
+import type { CliIo } from './options.js';
 import { run } from './run.js';
 
 process.on('SIGINT', () => {

@@ -1,35 +1,18 @@
 // argv → one command call. Options are parsed and checked here; the work happens in commands/.
 
-import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { caInit, caShow } from '../commands/ca.js';
-import { type DeployOptions, deploy } from '../commands/deploy.js';
 import { issueClient, issueNode } from '../commands/issue.js';
-import { status } from '../commands/status.js';
-import { verify } from '../commands/verify.js';
-import { DeployTlsError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { DEFAULT_CA_SUBJECT, isKeyType, KEY_TYPES, type KeyType, parseSubject } from '../pki/index.js';
-import { connectSsh } from '../remote/ssh.js';
+import { addFleetCommands } from './fleet-commands.js';
+import { type CliIo, positiveInt } from './options.js';
 import { renderCaSummary } from './render.js';
-import { renderPlan, renderReport, reportJson } from './render-deploy.js';
-import { renderStatus } from './render-status.js';
-import { renderVerify, verifyJunit } from './render-verify.js';
 import { addRolloverCommand } from './rollover-command.js';
 import { addRotateCommand } from './rotate-command.js';
-import {
-  inventorySecretResolver,
-  optionalSecret,
-  requiredSecret,
-  type SecretIo,
-  type SecretSpec,
-} from './secrets.js';
-
-export interface CliIo extends SecretIo {
-  stdout: NodeJS.WriteStream;
-  now: () => Date;
-}
+import { inventorySecretResolver, optionalSecret, requiredSecret, type SecretSpec } from './secrets.js';
 
 const ENV = {
   caPassword: 'DEPLOY_TLS_CA_PASSWORD',
@@ -45,12 +28,6 @@ function caPasswordSpec(file: string | undefined): SecretSpec {
 function keyType(value: string): KeyType {
   if (!isKeyType(value)) throw new InvalidArgumentError(`choose one of ${KEY_TYPES.join(', ')}`);
   return value;
-}
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',')];
@@ -236,91 +213,9 @@ export function buildProgram(io: CliIo): Command {
       printIssued(io, 'client', result);
     });
 
-  addRolloutOptions(program).action(async (flags: RolloutFlags) => {
-    if (!flags.inventory) {
-      throw new UsageError('nothing to do: give --inventory FILE or a command', {
-        hint: 'deploy-tls --help',
-      });
-    }
-    await rollout(flags, flags.dryRun ? 'dry-run' : 'apply', io);
-  });
-  addRolloutOptions(
-    program.command('plan').description('print what a rollout would change on each node, and change nothing'),
-  ).action(async (flags: RolloutFlags) => {
-    await rollout(flags, 'plan', io);
-  });
-
-  program
-    .command('verify')
-    .description('prove mutual TLS on every node, including the checks that must fail')
-    .requiredOption('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
-    .option('--concurrency <n>', 'nodes checked at once', positiveInt, 10)
-    .option('--timeout <seconds>', 'per connection attempt', positiveInt, 10)
-    .option('--json', 'print JSON')
-    .option('--junit <file>', 'also write a JUnit XML report')
-    .action(
-      async (flags: {
-        inventory: string;
-        concurrency: number;
-        timeout: number;
-        json?: boolean;
-        junit?: string;
-      }) => {
-        const inventory = await loadInventory(flags.inventory, io.env);
-        const report = await verify(
-          {
-            inventory,
-            concurrency: flags.concurrency,
-            timeoutMs: flags.timeout * 1000,
-            renderer: rendererFor(flags, io),
-          },
-          { resolveSecret: inventorySecretResolver(io, dirname(inventory.file)), now: io.now },
-        );
-        if (flags.junit) await writeFile(flags.junit, verifyJunit(report));
-        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderVerify(report)}`);
-        if (!report.ok)
-          throw new DeployTlsError('verification failed', { hint: 'see the failed checks above' });
-      },
-    );
-
-  program
-    .command('status')
-    .description('per node: deployed serial, SANs, expiry, days left, served = deployed?, client-auth mode')
-    .requiredOption('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
-    .option('--concurrency <n>', 'nodes read at once', positiveInt, 10)
-    .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
-    .option('--json', 'print JSON')
-    .action(
-      async (flags: {
-        inventory: string;
-        concurrency: number;
-        acceptNewHostKeys?: boolean;
-        json?: boolean;
-      }) => {
-        const inventory = await loadInventory(flags.inventory, io.env);
-        const report = await status(
-          {
-            inventory,
-            concurrency: flags.concurrency,
-            renderer: rendererFor(flags, io),
-            acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
-          },
-          {
-            connect: connectSsh,
-            resolveSecret: inventorySecretResolver(io, dirname(inventory.file)),
-            now: io.now,
-          },
-        );
-        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderStatus(report)}`);
-      },
-    );
-
+  addFleetCommands(program, io);
   addRotateCommand(program, io);
   return program;
-}
-
-export function rendererFor(flags: { json?: boolean }, io: CliIo) {
-  return flags.json ? 'silent' : io.stdout.isTTY ? 'default' : 'simple';
 }
 
 async function caInitFromFlags(
@@ -340,71 +235,4 @@ async function caInitFromInventory(file: string, io: CliIo) {
   );
   const subject = Object.keys(inventory.ca.subject).length > 0 ? inventory.ca.subject : DEFAULT_CA_SUBJECT;
   return caInit({ dir: inventory.ca.dir, subject, password, now: io.now() });
-}
-
-/** Three of HiveMQ's 10-second keystore checks, plus a margin. */
-export const RELOAD_TIMEOUT_MS = 35_000;
-
-export interface RolloutFlags {
-  inventory?: string;
-  dryRun?: boolean;
-  batch: number;
-  concurrency: number;
-  healthTimeout: number;
-  acceptNewHostKeys?: boolean;
-  json?: boolean;
-}
-
-export function addRolloutOptions(command: Command): Command {
-  return command
-    .option('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
-    .option('--dry-run', 'print the plan and change nothing (same as `plan`)')
-    .option('--batch <n>', 'nodes restarted at once', positiveInt, 1)
-    .option('--concurrency <n>', 'nodes connected and read at once', positiveInt, 10)
-    .option(
-      '--health-timeout <seconds>',
-      'how long a node may take to serve its new certificate',
-      positiveInt,
-      60,
-    )
-    .option(
-      '--accept-new-host-keys',
-      'trust and record host keys not yet in known_hosts (like ssh accept-new)',
-    )
-    .option('--json', 'print a JSON summary instead of progress and tables');
-}
-
-export async function rollout(
-  flags: RolloutFlags,
-  mode: 'plan' | 'dry-run' | 'apply',
-  io: CliIo,
-  extra: Pick<DeployOptions, 'nodes' | 'rotate'> = {},
-): Promise<boolean> {
-  if (!flags.inventory) throw new UsageError('plan needs --inventory FILE');
-  const inventory = await loadInventory(flags.inventory, io.env);
-  const report = await deploy(
-    {
-      inventory,
-      mode,
-      batch: flags.batch,
-      concurrency: flags.concurrency,
-      healthTimeoutMs: flags.healthTimeout * 1000,
-      reloadTimeoutMs: RELOAD_TIMEOUT_MS,
-      acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
-      renderer: rendererFor(flags, io),
-      ...extra,
-    },
-    { connect: connectSsh, resolveSecret: inventorySecretResolver(io, dirname(inventory.file)), now: io.now },
-  );
-  if (flags.json) io.stdout.write(reportJson(report));
-  else io.stdout.write(mode === 'apply' ? `\n${renderReport(report)}` : `\n${renderPlan(report.plan)}`);
-  if (!report.ok) {
-    const bad = report.nodes
-      .filter((n) => n.status === 'rolled-back' || n.status === 'failed')
-      .map((n) => `${n.node} ${n.status}`);
-    throw new DeployTlsError(`rollout stopped: ${bad.join(', ')}`, {
-      hint: 'nodes after it were not touched; see the table above',
-    });
-  }
-  return report.ok;
 }

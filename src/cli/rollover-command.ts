@@ -1,19 +1,12 @@
 // `deploy-tls ca rollover`: a new intermediate across the fleet in three verified, resumable phases.
-import { dirname, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { rollover } from '../commands/rollover.js';
 import { UsageError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
-import { connectSsh } from '../remote/ssh.js';
-import {
-  addRolloutOptions,
-  type CliIo,
-  RELOAD_TIMEOUT_MS,
-  type RolloutFlags,
-  rendererFor,
-} from './program.js';
+import { addRolloutOptions, fleetDeps, type RolloutFlags, rolloutSettings } from './fleet-commands.js';
+import type { CliIo } from './options.js';
 import { renderReport } from './render-deploy.js';
-import { inventorySecretResolver } from './secrets.js';
 
 interface RolloverFlags extends RolloutFlags {
   certificate?: string;
@@ -38,22 +31,8 @@ export function addRolloverCommand(ca: Command, io: CliIo): void {
       const inventory = await loadInventory(flags.inventory, io.env);
       const log = (line: string) => io.stdout.write(`${line}\n`);
       const report = await rollover(
-        {
-          inventory,
-          batch: flags.batch,
-          concurrency: flags.concurrency,
-          healthTimeoutMs: flags.healthTimeout * 1000,
-          reloadTimeoutMs: RELOAD_TIMEOUT_MS,
-          acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
-          renderer: rendererFor(flags, io),
-          certificate: flags.certificate,
-          until: flags.until,
-        },
-        {
-          connect: connectSsh,
-          resolveSecret: inventorySecretResolver(io, dirname(inventory.file)),
-          now: io.now,
-        },
+        { ...rolloutSettings(flags, io, inventory), certificate: flags.certificate, until: flags.until },
+        fleetDeps(io, inventory),
         log,
       );
       for (const step of report.steps) log(`\n${step.phase}\n${renderReport(step.report)}`);

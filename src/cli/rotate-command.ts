@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { crontabLine, parseJitter, parseSchedule, runSchedule, systemdUnits } from '../commands/schedule.js';
 import { UsageError } from '../errors.js';
-import { addRolloutOptions, type CliIo, type RolloutFlags, rollout } from './program.js';
+import { addRolloutOptions, type RolloutFlags, rollout } from './fleet-commands.js';
+import type { CliIo } from './options.js';
 
 interface RotateFlags extends RolloutFlags {
   renewBefore?: string;

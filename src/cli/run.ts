@@ -1,7 +1,8 @@
 // Parse argv, run one command, map any error to an exit code. main.ts is the process edge.
 import { CommanderError } from 'commander';
 import { DeployTlsError, ExitCode } from '../errors.js';
-import { buildProgram, type CliIo } from './program.js';
+import type { CliIo } from './options.js';
+import { buildProgram } from './program.js';
 import { renderError } from './render.js';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {

@@ -10,7 +10,7 @@ import { nodes, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { workspace } from './support/workspace.js';
 
-const { work, caDir, deployTls, secrets, writeInventory } = workspace('rollover');
+const { work, caDir, deployTls, initCa, issueClient, ok, secrets, writeInventory } = workspace('rollover');
 const oldClient = path.join(work, 'old-client');
 const newClient = path.join(work, 'new-client');
 const offlineRootKey = path.join(work, 'offline', 'ca.key.pem');
@@ -66,24 +66,10 @@ async function servedIntermediate(address: string): Promise<string> {
 
 beforeAll(async () => {
   await resetToPlain(nodes);
-  expect((await deployTls(['ca', 'init', '--ca-dir', caDir, '--subject', '/C=DE/O=Rollover'])).code).toBe(0);
-  expect(
-    (
-      await deployTls([
-        'issue',
-        'client',
-        '--ca-dir',
-        caDir,
-        '--name',
-        'old-client',
-        '--out',
-        oldClient,
-        '--plain-key',
-      ])
-    ).code,
-  ).toBe(0);
+  await initCa('/C=DE/O=Rollover');
+  await issueClient('old-client');
   inventory = writeInventory('inventory.yaml');
-  expect((await deployTls(['--inventory', inventory])).code).toBe(0);
+  await ok(['--inventory', inventory]);
   // The root key goes offline: the rollover must work without it on this machine.
   await run('mkdir', ['-p', path.dirname(offlineRootKey)]);
   renameSync(path.join(caDir, 'private', 'ca.key.pem'), offlineRootKey);
@@ -140,21 +126,7 @@ describe('deploy-tls ca rollover', () => {
     );
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toContain('stopped after phase "reissued"');
-    expect(
-      (
-        await deployTls([
-          'issue',
-          'client',
-          '--ca-dir',
-          caDir,
-          '--name',
-          'new-client',
-          '--out',
-          newClient,
-          '--plain-key',
-        ])
-      ).code,
-    ).toBe(0);
+    await issueClient('new-client');
     for (const n of nodes) {
       expect(await servedIntermediate(n.address)).toMatch(/^Rollover Intermediate CA \d{8}$/);
       const old = await publish(n.address, oldClient, 'old-client');

@@ -11,7 +11,8 @@ import { nodes, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { CLI, workspace } from './support/workspace.js';
 
-const { caDir, chain, client, deployTls, secrets, writeInventory } = workspace('rotate');
+const { caDir, chain, client, deployTls, initCa, issueClient, ok, secrets, writeInventory } =
+  workspace('rotate');
 let inventory: string;
 
 const tlsOptions = () => ({
@@ -38,25 +39,10 @@ async function served(nodeIndex: number): Promise<string> {
 
 beforeAll(async () => {
   await resetToPlain(nodes);
-  expect((await deployTls(['ca', 'init', '--ca-dir', caDir])).code).toBe(0);
-  expect(
-    (
-      await deployTls([
-        'issue',
-        'client',
-        '--ca-dir',
-        caDir,
-        '--name',
-        'mqtt-client',
-        '--out',
-        client,
-        '--plain-key',
-      ])
-    ).code,
-  ).toBe(0);
+  await initCa();
+  await issueClient('mqtt-client');
   inventory = writeInventory('inventory.yaml');
-  const rollout = await deployTls(['--inventory', inventory]);
-  expect(rollout.code, rollout.stderr).toBe(0);
+  await ok(['--inventory', inventory]);
 }, 300_000);
 
 describe('deploy-tls rotate', () => {

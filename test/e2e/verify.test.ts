@@ -7,7 +7,7 @@ import { node, nodes, sshOk } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { workspace } from './support/workspace.js';
 
-const { work, deployTls, writeInventory } = workspace('verify');
+const { work, deployTls, initCa, ok, writeInventory } = workspace('verify');
 let inventory: string;
 
 async function restartAndWait(index: number, port = 8883) {
@@ -22,10 +22,9 @@ async function restartAndWait(index: number, port = 8883) {
 
 beforeAll(async () => {
   await resetToPlain(nodes);
-  expect((await deployTls(['ca', 'init', '--ca-dir', path.join(work, 'pki')])).code).toBe(0);
+  await initCa();
   inventory = writeInventory('inventory.yaml');
-  const rollout = await deployTls(['--inventory', inventory]);
-  expect(rollout.code, rollout.stderr).toBe(0);
+  await ok(['--inventory', inventory]);
 }, 300_000);
 
 describe('deploy-tls verify', () => {

@@ -24,13 +24,33 @@ export function workspace(name: string) {
   const env = { ...process.env, ...secrets };
   const work = mkdtempSync(path.join(tmpdir(), `deploy-tls-e2e-${name}-`));
   const caDir = path.join(work, 'pki');
+  const deployTls = (args: string[], timeoutMs = 240_000) => run('node', [CLI, ...args], { env, timeoutMs });
+  /** Succeeds or fails the test with the command's output. */
+  const ok = async (args: string[], timeoutMs?: number) => {
+    const result = await deployTls(args, timeoutMs);
+    if (result.code !== 0)
+      throw new Error(
+        `deploy-tls ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`,
+      );
+    return result;
+  };
   return {
     secrets,
     work,
     caDir,
     chain: path.join(caDir, 'intermediate', 'certs', 'ca-chain.cert.pem'),
-    client: path.join(work, 'client'),
-    deployTls: (args: string[], timeoutMs = 240_000) => run('node', [CLI, ...args], { env, timeoutMs }),
+    client: path.join(work, 'mqtt-client'),
+    deployTls,
+    ok,
+    /** A CA of this workspace's own (optionally with a subject). */
+    initCa: (subject?: string) =>
+      ok(['ca', 'init', '--ca-dir', caDir, ...(subject ? ['--subject', subject] : [])]),
+    /** A client bundle with a plain PEM key (mosquitto cannot prompt), in work/<name>. */
+    issueClient: async (name: string) => {
+      const out = path.join(work, name);
+      await ok(['issue', 'client', '--ca-dir', caDir, '--name', name, '--out', out, '--plain-key']);
+      return out;
+    },
     /** The sandbox inventory with this workspace's CA and secrets, optionally changed. */
     writeInventory(file: string, change: (doc: InventoryDoc) => void = () => {}): string {
       const doc = parse(readFileSync(layout.inventory, 'utf8')) as InventoryDoc;
