@@ -3,6 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { DeployReport } from '../commands/deploy.js';
 import { redactPasswords } from '../hivemq/config.js';
 import type { Plan } from '../plan/types.js';
+import { table } from './render.js';
 
 export function renderPlan(plan: Plan): string {
   const lines: string[] = [];
@@ -52,13 +53,7 @@ export function renderReport(report: DeployReport): string {
     n.handshakeMs !== undefined ? `${n.handshakeMs} ms / ${n.roundTripMs} ms` : '-',
   ]);
   const header = ['node', 'result', 'action', 'serial', 'replaced', 'handshake / round trip'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const format = (row: string[]) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] as number))
-      .join('  ')
-      .trimEnd();
-  const lines = [format(header), ...rows.map(format)];
+  const lines = table(header, rows);
   for (const n of report.nodes) {
     if (n.error)
       lines.push('', `✖ ${n.node}: ${n.error.message}`, ...(n.error.hint ? [`  → ${n.error.hint}`] : []));

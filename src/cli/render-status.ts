@@ -1,5 +1,6 @@
 // status's table: one row per node, then the CA's days left and warnings.
 import type { StatusReport } from '../commands/status.js';
+import { table } from './render.js';
 
 export function renderStatus(report: StatusReport): string {
   const header = ['node', 'serial', 'expires', 'days', 'served=deployed', 'client-auth', 'listener', 'SANs'];
@@ -13,13 +14,7 @@ export function renderStatus(report: StatusReport): string {
     n.listener,
     n.sans.join(', ') || '-',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const format = (row: string[]) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] as number))
-      .join('  ')
-      .trimEnd();
-  const lines = [format(header), ...rows.map(format), ''];
+  const lines = [...table(header, rows), ''];
   lines.push(
     `intermediate CA: ${report.intermediateDaysLeft} days left; root CA: ${report.rootDaysLeft} days left`,
   );

@@ -54,3 +54,14 @@ export function renderCaSummary(summary: CaSummary): string {
     lines.push('', ...certificateLines(`  ${cert.subject}`, cert).map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
 }
+
+/** Rows under a header, each column as wide as its widest cell. */
+export function table(header: readonly string[], rows: readonly string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const format = (row: readonly string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [format(header), ...rows.map(format)];
+}
