@@ -158,7 +158,10 @@ export async function rollout(
     fleetDeps(io, inventory),
   );
   if (flags.json) io.stdout.write(reportJson(report));
-  else io.stdout.write(mode === 'apply' ? `\n${renderReport(report)}` : `\n${renderPlan(report.plan)}`);
+  else
+    io.stdout.write(
+      mode === 'apply' ? `\n${renderReport(report)}` : `\n${renderPlan(report.plan, report.clients)}`,
+    );
   if (!report.ok) {
     const bad = report.nodes
       .filter((n) => n.status === 'rolled-back' || n.status === 'failed')

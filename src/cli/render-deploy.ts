@@ -1,12 +1,18 @@
 // Printing a plan and a rollout's outcome. Diffs show config.xml with every password redacted.
 import { createTwoFilesPatch } from 'diff';
+import type { ClientBundleResult } from '../commands/client-bundles.js';
 import type { DeployReport } from '../commands/deploy.js';
 import { redactPasswords } from '../hivemq/config.js';
 import type { Plan } from '../plan/types.js';
 import { table } from './render.js';
 
-export function renderPlan(plan: Plan): string {
+export function renderPlan(plan: Plan, clients: readonly ClientBundleResult[] = []): string {
   const lines: string[] = [];
+  for (const client of clients) {
+    lines.push(
+      `● client ${client.name}: ${client.reason ? `new bundle in ${client.out} (${client.reason})` : 'no change'}`,
+    );
+  }
   for (const node of plan.nodes) {
     lines.push(`● ${node.node}: ${node.action === 'none' ? 'no change' : node.action}`);
     if (node.issueReasons.length > 0) {
@@ -54,6 +60,15 @@ export function renderReport(report: DeployReport): string {
   ]);
   const header = ['node', 'result', 'action', 'serial', 'replaced', 'handshake / round trip'];
   const lines = table(header, rows);
+  for (const client of report.clients) {
+    const what =
+      client.status === 'issued'
+        ? `issued ${client.serial} (${client.reason})`
+        : client.reason
+          ? `not issued (${client.reason})`
+          : 'unchanged';
+    lines.push(`client ${client.name}: ${what}; bundle in ${client.out}`);
+  }
   for (const n of report.nodes) {
     if (n.error)
       lines.push('', `✖ ${n.node}: ${n.error.message}`, ...(n.error.hint ? [`  → ${n.error.hint}`] : []));
@@ -65,6 +80,7 @@ export function reportJson(report: DeployReport): string {
   return `${JSON.stringify(
     {
       ok: report.ok,
+      clients: report.clients,
       nodes: report.nodes.map((n) => ({
         ...n,
         error: n.error ? { message: n.error.message, hint: n.error.hint } : undefined,

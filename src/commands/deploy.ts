@@ -17,6 +17,12 @@ import type { SshTarget } from '../remote/ssh.js';
 import { rolloutNode } from '../tasks/node-rollout.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
 import { keystoreBytes, pem, truststoreBytes } from './bundle.js';
+import {
+  type ClientBundlePlan,
+  type ClientBundleResult,
+  issueClientBundles,
+  planClientBundles,
+} from './client-bundles.js';
 import { type NodeContext, nodeContext, type SecretResolver } from './nodes.js';
 import { smokeIdentity } from './smoke-identity.js';
 
@@ -60,6 +66,8 @@ export interface NodeReport {
 export interface DeployReport {
   plan: Plan;
   nodes: NodeReport[];
+  /** The inventory's client bundles: planned, issued or unchanged. */
+  clients: ClientBundleResult[];
   ok: boolean;
 }
 
@@ -120,9 +128,18 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
       liveFacts,
       deps.now(),
     );
+    // A rollout of a few selected nodes leaves the client bundles alone.
+    const bundles = options.nodes
+      ? []
+      : await planClientBundles(inventory.clients, intermediate, {
+          now: deps.now(),
+          renewBefore: options.rotate?.renewBefore ?? inventory.nodes[0]?.tls.renewBefore ?? '30d',
+          force: options.rotate?.force ?? false,
+        });
     if (options.mode !== 'apply') {
       return {
         plan,
+        clients: bundles.map(plannedBundle),
         ok: unreachable.length === 0,
         nodes: [
           ...plan.nodes.map(
@@ -132,7 +149,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
         ],
       };
     }
-    const report = await apply(options, deps, live, remotes, plan, liveFacts, trusted);
+    const report = await apply(options, deps, live, remotes, plan, liveFacts, trusted, bundles);
     return { ...report, nodes: [...report.nodes, ...unreachable], ok: report.ok && unreachable.length === 0 };
   } finally {
     await Promise.all([...remotes.values()].map((remote) => remote.close()));
@@ -147,6 +164,7 @@ async function apply(
   plan: Plan,
   facts: NodeFacts[],
   trusted: readonly Uint8Array[],
+  bundles: ClientBundlePlan[],
 ): Promise<DeployReport> {
   const { inventory } = options;
   const changing = plan.nodes.filter((node) => node.action !== 'none');
@@ -161,7 +179,9 @@ async function apply(
       },
     ]),
   );
-  if (changing.length === 0) return { plan, ok: true, nodes: [...reports.values()] };
+  if (changing.length === 0 && bundles.every((bundle) => !bundle.reason)) {
+    return { plan, ok: true, nodes: [...reports.values()], clients: bundles.map(plannedBundle) };
+  }
 
   const caPassword = await deps.resolveSecret(inventory.ca.password, 'CA password');
   const ca = await CertificateAuthority.open({
@@ -256,10 +276,25 @@ async function apply(
       }
     }
     const nodes = [...reports.values()];
-    return { plan, nodes, ok: nodes.every((n) => n.status === 'deployed' || n.status === 'unchanged') };
+    const ok = nodes.every((n) => n.status === 'deployed' || n.status === 'unchanged');
+    // Bundles only after every node took its change: a stopped rollout changes nothing more.
+    const clients = ok
+      ? await issueClientBundles(ca, bundles, { resolveSecret: deps.resolveSecret, now: deps.now() })
+      : bundles.map(plannedBundle);
+    return { plan, nodes, clients, ok };
   } finally {
     await ca.close();
   }
+}
+
+function plannedBundle(bundle: ClientBundlePlan): ClientBundleResult {
+  return {
+    name: bundle.client.name,
+    status: 'unchanged',
+    reason: bundle.reason,
+    serial: bundle.serial ?? '-',
+    out: bundle.client.out,
+  };
 }
 
 function selectNodes(inventory: Inventory, names: readonly string[] | undefined) {

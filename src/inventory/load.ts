@@ -21,10 +21,19 @@ export interface InventoryNode extends NodeSettings {
   sans: San[];
 }
 
+export interface InventoryClient {
+  name: string;
+  key: NodeSettings['tls']['key'];
+  days?: number;
+  /** The folder the client bundle is kept in. */
+  out: string;
+  password: SecretRef;
+}
+
 export interface Inventory {
   file: string;
   ca: { dir: string; password: SecretRef; subject: Subject };
-  clients: { name: string; key: NodeSettings['tls']['key']; days?: number }[];
+  clients: InventoryClient[];
   nodes: InventoryNode[];
 }
 
@@ -128,6 +137,8 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       name: client.name,
       key: client.key ?? defaults.tls.key,
       days: client.days,
+      out: expandPath(client.out ?? `clients/${client.name}`, base, env),
+      password: client.password ?? defaults.tls.keystore.password,
     })),
     nodes,
   };

@@ -104,6 +104,10 @@ export const inventorySchema = z.strictObject({
         name: nodeName,
         key: z.enum(KEY_TYPES).optional(),
         days: z.number().int().positive().optional(),
+        /** Where the bundle is kept (default ./clients/<name> beside the inventory). */
+        out: nonEmpty.optional(),
+        /** The bundle's keystore and PEM-key password (default: the nodes' keystore password). */
+        password: secretRef.optional(),
       }),
     )
     .optional(),

@@ -55,7 +55,15 @@ describe('inventory', () => {
     expect(two?.tls.listener).toEqual({ name: 'secure-listener', port: 8884, bindAddress: '10.0.0.12' });
     expect(one?.hivemq.edition).toBe('community');
     expect(one?.hivemq.restart).toBe('systemctl restart hivemq');
-    expect(inventory.clients).toEqual([{ name: 'mqtt-client', key: 'rsa-2048', days: undefined }]);
+    expect(inventory.clients).toEqual([
+      {
+        name: 'mqtt-client',
+        key: 'rsa-2048',
+        days: undefined,
+        out: '/srv/deploy/clients/mqtt-client',
+        password: { env: 'HIVEMQ_KEYSTORE_PASSWORD' },
+      },
+    ]);
   });
 
   it('without sans, a node gets its host and its IP address', () => {

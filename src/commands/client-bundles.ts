@@ -1,0 +1,101 @@
+// The inventory's client bundles (applications' certificates): written when missing, renewed when
+// due, re-issued when another intermediate issues now (after a rollover). Kept on the control host
+// in each client's `out` folder; the ledger records every new one as `client:<name>`.
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InventoryClient } from '../inventory/load.js';
+import type { CertificateAuthority } from '../pki/index.js';
+import { appendLedger } from '../pki/ledger.js';
+import { renewWindowMs } from '../plan/plan.js';
+import { issueClientWith } from './issue.js';
+import type { SecretResolver } from './nodes.js';
+
+export interface ClientBundleResult {
+  name: string;
+  status: 'issued' | 'unchanged';
+  reason?: string;
+  serial: string;
+  out: string;
+}
+
+export interface ClientBundlePlan {
+  client: InventoryClient;
+  /** Why a new bundle is due; undefined when the current one stays. */
+  reason?: string;
+  serial?: string;
+}
+
+/** Which bundles are due, from the files alone: needs neither the CA lock nor its password. */
+export async function planClientBundles(
+  clients: readonly InventoryClient[],
+  intermediate: X509Certificate,
+  options: { now: Date; renewBefore: string; force: boolean },
+): Promise<ClientBundlePlan[]> {
+  return Promise.all(
+    clients.map(async (client) => {
+      const certPem = await readFile(join(client.out, `${client.name}.cert.pem`), 'utf8').catch(
+        () => undefined,
+      );
+      const current = certPem ? new X509Certificate(certPem) : undefined;
+      const reason = options.force
+        ? 'forced (--force)'
+        : dueReason(current, intermediate, options.now, options.renewBefore);
+      return { client, reason, serial: current?.serialNumber.toUpperCase() };
+    }),
+  );
+}
+
+/** Issues the due bundles from the open CA and records each in the ledger. */
+export async function issueClientBundles(
+  ca: CertificateAuthority,
+  plans: readonly ClientBundlePlan[],
+  options: { resolveSecret: SecretResolver; now: Date },
+): Promise<ClientBundleResult[]> {
+  const results: ClientBundleResult[] = [];
+  for (const { client, reason, serial } of plans) {
+    if (!reason) {
+      results.push({ name: client.name, status: 'unchanged', serial: serial ?? '-', out: client.out });
+      continue;
+    }
+    const password = await options.resolveSecret(client.password, `client ${client.name}: keystore password`);
+    const issued = await issueClientWith(ca, {
+      name: client.name,
+      keyType: client.key,
+      days: client.days,
+      format: 'jks',
+      passwords: { keystore: password },
+      out: client.out,
+      now: options.now,
+      plainKey: false,
+    });
+    await appendLedger(ca.layout.dir, {
+      time: options.now.toISOString(),
+      node: `client:${client.name}`,
+      serial: issued.serial,
+      sans: [],
+      notAfter: issued.notAfter.toISOString(),
+      action: 'none',
+      result: 'deployed',
+    });
+    results.push({ name: client.name, status: 'issued', reason, serial: issued.serial, out: client.out });
+  }
+  return results;
+}
+
+function dueReason(
+  current: X509Certificate | undefined,
+  intermediate: X509Certificate,
+  now: Date,
+  renewBefore: string,
+): string | undefined {
+  if (!current) return 'no bundle yet';
+  if (!current.checkIssued(intermediate) || !current.verify(intermediate.publicKey))
+    return 'issued by another intermediate';
+  const notAfter = new Date(current.validTo);
+  const left = notAfter.getTime() - now.getTime();
+  if (left <= renewWindowMs(renewBefore, { notBefore: new Date(current.validFrom), notAfter })) {
+    return `expires ${notAfter.toISOString().slice(0, 10)} (renew ${renewBefore} before)`;
+  }
+  return undefined;
+}
