@@ -10,8 +10,26 @@ export const MQTT_PORT = 1883;
 export const MQTT_TLS_PORT = 8883;
 export const DEFAULT_SSH_PORT = 22;
 export const DEFAULT_NODES = 3;
-/** 127.0.1.1 .. 127.0.1.254: the whole 127/8 routes to lo on Linux, so no interface setup is needed. */
+/** <net>.1 .. <net>.254: the whole 127/8 routes to lo on Linux, so no interface setup is needed. */
 export const MAX_NODES = 254;
+
+/**
+ * The first three octets of the fleet's addresses (default 127.0.1). DEPLOY_TLS_SANDBOX_NET=127.0.2
+ * gives a second checkout on the same machine a fleet of its own: nodes bind by address, so two
+ * fleets on different nets never collide.
+ */
+export function sandboxNet(env: NodeJS.ProcessEnv = process.env): string {
+  const net = env.DEPLOY_TLS_SANDBOX_NET ?? '127.0.1';
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(net) || net.split('.').some((octet) => Number(octet) > 255)) {
+    throw new Error(`DEPLOY_TLS_SANDBOX_NET="${net}" is not three octets of 127.0.0.0/8, e.g. 127.0.2`);
+  }
+  return net;
+}
+
+/** The address of host `index` (1..254) on the sandbox's net. */
+export function sandboxAddress(index: number): string {
+  return `${sandboxNet()}.${index}`;
+}
 export const HOST_DOMAIN = 'deploy-tls.test';
 
 export interface SandboxLayout {
@@ -82,7 +100,7 @@ export function nodeLayout(layout: SandboxLayout, index: number): NodeLayout {
     index,
     name,
     host: `${name}.${HOST_DOMAIN}`,
-    address: `127.0.1.${index}`,
+    address: sandboxAddress(index),
     dir,
     sslDir: path.join(dir, 'etc-ssl-hivemq'),
     homeDir,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brokerPid } from '../../scripts/sandbox/broker.js';
+import { sandboxAddress } from '../../scripts/sandbox/layout.js';
 import { treeHashes } from '../helpers/cli.js';
 import { layout, node, nodes, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
@@ -174,7 +175,7 @@ describe('deploy-tls --inventory on the sandbox', () => {
     const failing = writeInventory('failing.yaml', (doc) => {
       for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8884 } };
       const broker2 = doc.nodes[1] as InventoryDoc['nodes'][number];
-      broker2.tls = { listener: { ...broker2.tls?.listener, bindAddress: '127.0.1.250' } };
+      broker2.tls = { listener: { ...broker2.tls?.listener, bindAddress: sandboxAddress(250) } };
     });
     const before = {
       broker2Config: readFileSync(path.join(node(2).homeDir, 'conf', 'config.xml'), 'utf8'),
@@ -220,7 +221,7 @@ describe('deploy-tls --inventory on the sandbox', () => {
     const before = fleetState();
     const result = await deployTls(['--inventory', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('broker2: the host key of 127.0.1.2 has CHANGED');
+    expect(result.stderr).toContain(`broker2: the host key of ${sandboxAddress(2)} has CHANGED`);
     expect(fleetState()).toEqual(before);
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brokerPid } from '../../scripts/sandbox/broker.js';
+import { sandboxAddress } from '../../scripts/sandbox/layout.js';
 import { waitFor } from '../../scripts/sandbox/processes.js';
 import { nodes, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
@@ -162,7 +163,11 @@ describe('deploy-tls rotate', () => {
 describe('rotation faults', () => {
   it('an unreachable node is reported and does not hold back the others', async () => {
     const withGhost = writeInventory('ghost.yaml', (doc) => {
-      doc.nodes.push({ name: 'broker9', host: 'broker9.deploy-tls.test', address: '127.0.1.99' } as never);
+      doc.nodes.push({
+        name: 'broker9',
+        host: 'broker9.deploy-tls.test',
+        address: sandboxAddress(99),
+      } as never);
     });
     const before = ledger().length;
     const result = await deployTls(['rotate', '--inventory', withGhost, '--force', '--json']);
@@ -174,7 +179,7 @@ describe('rotation faults', () => {
       ['broker3', 'deployed'],
       ['broker9', 'failed'],
     ]);
-    expect(report.nodes[3].error.message).toContain('cannot connect to root@127.0.1.99');
+    expect(report.nodes[3].error.message).toContain(`cannot connect to root@${sandboxAddress(99)}`);
     expect(ledger()).toHaveLength(before + 3);
   });
 
