@@ -6,7 +6,15 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { test: { name: 'interop', include: ['test/interop/**/*.test.ts'], testTimeout: 120_000 } },
+      {
+        test: {
+          name: 'interop',
+          include: ['test/interop/**/*.test.ts'],
+          testTimeout: 120_000,
+          // beforeAll hooks make CAs (two RSA-4096 keys): seconds on an idle machine, more on a busy one.
+          hookTimeout: 120_000,
+        },
+      },
       {
         test: {
           name: 'e2e',

@@ -31,3 +31,9 @@ export class Secret {
     return `Secret(${this.origin})`;
   }
 }
+
+/** Where a password is read from: an environment variable or a file (never the value itself). */
+export type SecretRef = { env: string } | { file: string };
+
+/** Reads a password reference (a side effect: env, files, a prompt), for messages labelled "…". */
+export type SecretResolver = (ref: SecretRef, label: string) => Promise<Secret>;

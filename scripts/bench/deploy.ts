@@ -7,15 +7,15 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { nodeContext } from '../../src/commands/nodes.js';
 import { gatherNodeFacts } from '../../src/facts/gather.js';
 import { backupFiles, installFiles } from '../../src/hivemq/install.js';
 import { loadInventory } from '../../src/inventory/load.js';
+import { storePasswords } from '../../src/keystore/index.js';
 import { readCaCertificates } from '../../src/pki/ca.js';
 import { caLayout } from '../../src/pki/index.js';
 import { connectSsh } from '../../src/remote/ssh.js';
+import { selectTargets } from '../../src/rollout/targets.js';
 import { Secret } from '../../src/secret.js';
-import { mapLimit } from '../../src/tasks/stage.js';
 import { sandboxLayout } from '../sandbox/layout.js';
 
 const TARGET = 2; // issue #4: 20 nodes in under 2x the time of 1 node
@@ -32,7 +32,7 @@ const runs = Number(values.runs);
 const concurrency = Number(values.concurrency);
 
 const layout = sandboxLayout();
-const inventory = await loadInventory(layout.inventory);
+const inventory = await loadInventory(layout.inventory, process.env);
 if (inventory.nodes.length < count) {
   throw new Error(
     `the sandbox has ${inventory.nodes.length} nodes: run npm run sandbox -- up --nodes ${count}`,
@@ -51,19 +51,16 @@ const payload = {
   config: randomBytes(2_000).toString('base64'),
 };
 
+const targets = await selectTargets(inventory, undefined, resolve, false);
+const wrongPasswords = storePasswords('jks', { keystore: new Secret('x', 'bench') });
+
 async function oneNode(index: number): Promise<number> {
-  const node = inventory.nodes[index];
-  if (!node) throw new Error(`no node ${index}`);
-  const ctx = await nodeContext(node, resolve, false);
-  const remote = await connectSsh(ctx.ssh);
+  const target = targets[index];
+  if (!target) throw new Error(`no node ${index}`);
+  const { node } = target;
+  const remote = await connectSsh(target.ssh);
   try {
-    await gatherNodeFacts(
-      remote,
-      ctx.paths,
-      node.tls.keystore.format,
-      { store: 'x', key: 'x', truststore: 'x' },
-      intermediateX509,
-    );
+    await gatherNodeFacts(remote, target.paths, node.tls.keystore.format, wrongPasswords, intermediateX509);
     const dir = `${node.tls.dir}/bench`;
     const files = [`${dir}/hivemq-keystore.jks`, `${dir}/hivemq-truststore.jks`, `${dir}/config.xml`];
     await backupFiles(remote, `${dir}/backup`, files, new Date());
@@ -77,6 +74,20 @@ async function oneNode(index: number): Promise<number> {
   } finally {
     await remote.close();
   }
+}
+
+/** At most `limit` of fn at once, results in the order of items. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
 }
 
 /** Busy CPU time of the whole machine (jiffies → ms): the nodes' sshd and shells run here too. */

@@ -4,7 +4,8 @@ import { generateKeyPair } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { issueClientWith, issueNodeWith } from '../../src/commands/issue.js';
+import { issueClientBundle, issueNodeBundle } from '../../src/bundles/issue.js';
+import { storePasswords } from '../../src/keystore/index.js';
 import { CertificateAuthority, generateKey, initCa } from '../../src/pki/index.js';
 import type { Secret } from '../../src/secret.js';
 import { articleCreateCa, articleIssueClient, articleIssueServer } from '../article/procedure.js';
@@ -29,15 +30,20 @@ export async function ours({ dir, nodes, password }: Workload): Promise<void> {
   const leafKeys = Array.from({ length: nodes + 1 }, () => generateKey('rsa-2048'));
   const caDir = join(dir, 'ca');
   await initCa({ dir: caDir, password, subject: { C: 'DE', O: 'Bench', OU: 'Operations' }, now });
-  const ca = await CertificateAuthority.open({ dir: caDir, password, command: 'bench:pki' });
-  const common = { keyType: 'rsa-2048', format: 'jks', passwords: { keystore: password }, now } as const;
+  const ca = await CertificateAuthority.open({ dir: caDir, password, command: 'bench:pki', now });
+  const common = {
+    keyType: 'rsa-2048',
+    format: 'jks',
+    passwords: storePasswords('jks', { keystore: password }),
+    now,
+  } as const;
   try {
     const issued = leafKeys.map(async (pending, i) => {
       const key = await pending;
       const out = join(dir, 'out', i < nodes ? nodeName(i) : CLIENT);
       return i < nodes
-        ? issueNodeWith(ca, { ...common, name: nodeName(i), sans: nodeSans(i), out, key })
-        : issueClientWith(ca, { ...common, name: CLIENT, plainKey: false, out, key });
+        ? issueNodeBundle(ca, { ...common, name: nodeName(i), sans: nodeSans(i), out, key })
+        : issueClientBundle(ca, { ...common, name: CLIENT, plainKey: false, out, key });
     });
     await Promise.all(issued);
   } finally {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The one exit: the process's streams and clock go in, an exit code comes out.
+// The one exit: the process's streams, environment and clock go in, an exit code comes out.
+import { systemClock } from '../clock.js';
 import { ExitCode } from '../errors.js';
 import type { CliIo } from './options.js';
 import { run } from './run.js';
@@ -14,6 +15,10 @@ const io: CliIo = {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  now: () => new Date(),
+  clock: systemClock,
+  cwd: process.cwd(),
+  execPath: process.execPath,
+  random: Math.random,
+  onTerminate: (handler) => process.once('SIGTERM', handler),
 };
 process.exitCode = await run(process.argv.slice(2), io);

@@ -1,11 +1,24 @@
-// What every command shares: the process's edges as a value, and small option parsers.
-import { InvalidArgumentError } from 'commander';
+// What every command shares: the process's edges as a value, small option parsers, and the options
+// and side effects of the fleet commands (rollout, plan, rotate, ca rollover, verify, status).
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Clock } from '../clock.js';
+import { UsageError } from '../errors.js';
+import { type Inventory, loadInventory } from '../inventory/load.js';
+import { connectSsh } from '../remote/ssh.js';
+import type { RolloutDeps, RolloutOptions } from '../rollout/rollout.js';
 import type { RendererName } from '../tasks/stage.js';
-import type { SecretIo } from './secrets.js';
+import { inventorySecretResolver, PASSWORD_ENV, type SecretIo } from './secrets.js';
 
+/** The process as the CLI sees it: streams, environment, clock, working folder. Tests pass their own. */
 export interface CliIo extends SecretIo {
   stdout: NodeJS.WriteStream;
-  now: () => Date;
+  clock: Clock;
+  cwd: string;
+  /** The node binary running us, for printed systemd units and crontab lines. */
+  execPath: string;
+  random(): number;
+  /** Registers a handler for SIGTERM (the scheduled rotation's clean stop). */
+  onTerminate(handler: () => void): void;
 }
 
 export function positiveInt(value: string): number {
@@ -14,6 +27,84 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** Repeated or comma-separated values: `--san a --san b,c`. */
+export const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',')];
+
 export function rendererFor(flags: { json?: boolean }, io: CliIo): RendererName {
   return flags.json ? 'silent' : io.stdout.isTTY ? 'default' : 'simple';
+}
+
+export function caDirOption() {
+  return new Option('--ca-dir <dir>', 'the CA directory (OpenSSL `ca` layout)').default('pki');
+}
+
+export function caPasswordFileOption() {
+  return new Option(
+    '--ca-password-file <file>',
+    `read the CA password from a file (default: env ${PASSWORD_ENV.ca})`,
+  );
+}
+
+/** Three of HiveMQ's 10-second keystore checks, plus a margin. */
+export const RELOAD_TIMEOUT_MS = 35_000;
+
+export interface FleetFlags {
+  inventory?: string;
+  dryRun?: boolean;
+  batch: number;
+  concurrency: number;
+  healthTimeout: number;
+  acceptNewHostKeys?: boolean;
+  json?: boolean;
+}
+
+/** The options of every command that changes the fleet (the rollout, plan, rotate, ca rollover). */
+export function fleetOptions(command: Command): Command {
+  return command
+    .option('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
+    .option('--dry-run', 'print the plan and change nothing (same as `plan`)')
+    .option('--batch <n>', 'nodes restarted at once', positiveInt, 1)
+    .option('--concurrency <n>', 'nodes connected and read at once', positiveInt, 10)
+    .option(
+      '--health-timeout <seconds>',
+      'how long a node may take to serve its new certificate',
+      positiveInt,
+      60,
+    )
+    .option(
+      '--accept-new-host-keys',
+      'trust and record host keys not yet in known_hosts (like ssh accept-new)',
+    )
+    .option('--json', 'print a JSON summary instead of progress and tables');
+}
+
+export async function inventoryFrom(
+  flags: { inventory?: string },
+  command: string,
+  io: CliIo,
+): Promise<Inventory> {
+  if (!flags.inventory) throw new UsageError(`${command} needs --inventory FILE`);
+  return loadInventory(flags.inventory, io.env);
+}
+
+/** The rollout's settings from a fleet command's flags. */
+export function rolloutSettings(
+  flags: FleetFlags,
+  io: CliIo,
+  inventory: Inventory,
+): Omit<RolloutOptions, 'mode'> {
+  return {
+    inventory,
+    batch: flags.batch,
+    concurrency: flags.concurrency,
+    healthTimeoutMs: flags.healthTimeout * 1000,
+    reloadTimeoutMs: RELOAD_TIMEOUT_MS,
+    acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
+    renderer: rendererFor(flags, io),
+  };
+}
+
+/** SSH, password references and the clock: the side effects fleet commands get. */
+export function fleetDeps(io: CliIo): RolloutDeps {
+  return { connect: connectSsh, resolveSecret: inventorySecretResolver(io), clock: io.clock };
 }

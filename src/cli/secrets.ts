@@ -1,10 +1,21 @@
 // Where passwords come from: a file, an environment variable, or a prompt on a terminal.
 // Never argv: a command line shows in `ps` and in shell history.
 import { readFile } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
-import { Secret } from '../secret.js';
+import { Secret, type SecretResolver } from '../secret.js';
+
+/** Where the local commands (ca init, issue) look for passwords when no file is given. */
+export const PASSWORD_ENV = {
+  ca: 'DEPLOY_TLS_CA_PASSWORD',
+  keystore: 'HIVEMQ_KEYSTORE_PASSWORD',
+  key: 'HIVEMQ_KEY_PASSWORD',
+  truststore: 'HIVEMQ_TRUSTSTORE_PASSWORD',
+} as const;
+
+export function caPasswordSpec(file: string | undefined): SecretSpec {
+  return { label: 'CA password', envName: PASSWORD_ENV.ca, file, fileOption: '--ca-password-file' };
+}
 
 export interface SecretSpec {
   /** What the password is for, in messages: "CA password". */
@@ -74,10 +85,10 @@ function prompt(question: string, io: SecretIo): Promise<string> {
   });
 }
 
-/** Resolves an inventory's { env } / { file } password reference; a file path is relative to the inventory. */
-export function inventorySecretResolver(io: SecretIo, baseDir: string) {
-  return async (ref: { env: string } | { file: string }, label: string): Promise<Secret> => {
-    if ('file' in ref) return readSecretFile(resolvePath(baseDir, ref.file), label);
+/** Resolves an inventory's { env } / { file } password reference (the loader made file paths absolute). */
+export function inventorySecretResolver(io: SecretIo): SecretResolver {
+  return async (ref, label) => {
+    if ('file' in ref) return readSecretFile(ref.file, label);
     const value = io.env[ref.env];
     if (!value) {
       throw new UsageError(`${label}: the environment variable ${ref.env} is not set`, {

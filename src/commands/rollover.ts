@@ -18,9 +18,10 @@ import {
   startRollover,
   writeRolloverState,
 } from '../pki/rollover.js';
-import { type DeployDeps, type DeployOptions, type DeployReport, deploy } from './deploy.js';
+import type { RolloutReport } from '../rollout/report.js';
+import { type RolloutDeps, type RolloutOptions, rollout } from '../rollout/rollout.js';
 
-export interface RolloverOptions extends Omit<DeployOptions, 'mode' | 'rotate' | 'trust'> {
+export interface RolloverOptions extends Omit<RolloutOptions, 'mode' | 'rotate' | 'trust'> {
   /** The offline root's certificate for the CSR a previous run wrote. */
   certificate?: string;
   /** Stop after this phase (e.g. to check the overlap). */
@@ -31,12 +32,12 @@ export interface RolloverReport {
   phase: RolloverPhase | 'done';
   /** Set when an offline root must sign: where the CSR is. */
   csr?: string;
-  steps: { phase: string; report: DeployReport }[];
+  steps: { phase: string; report: RolloutReport }[];
 }
 
 export async function rollover(
   options: RolloverOptions,
-  deps: DeployDeps,
+  deps: RolloutDeps,
   log: (line: string) => void,
 ): Promise<RolloverReport> {
   const layout = caLayout(options.inventory.ca.dir);
@@ -44,7 +45,7 @@ export async function rollover(
   let state = await readRolloverState(layout);
   const steps: RolloverReport['steps'] = [];
   const withLock = async <T>(work: () => Promise<T>): Promise<T> => {
-    const lock = await acquireCaLock(layout.lock, 'deploy-tls ca rollover', deps.now());
+    const lock = await acquireCaLock(layout.lock, 'deploy-tls ca rollover', deps.clock.now());
     try {
       return await work();
     } finally {
@@ -53,7 +54,7 @@ export async function rollover(
   };
 
   if (!state) {
-    state = await withLock(() => startRollover(layout, password, deps.now()));
+    state = await withLock(() => startRollover(layout, password, deps.clock.now()));
     log(
       state.phase === 'created'
         ? '✔ new intermediate signed by the root'
@@ -71,7 +72,7 @@ export async function rollover(
 
   const phase = async (name: string, trust: Uint8Array[], force: boolean): Promise<void> => {
     log(`\n▶ phase ${name}`);
-    const report = await deploy({ ...options, mode: 'apply', rotate: { force }, trust }, deps);
+    const report = await rollout({ ...options, mode: 'apply', rotate: { force }, trust }, deps);
     steps.push({ phase: name, report });
     if (!report.ok) {
       const bad = report.nodes

@@ -1,15 +1,15 @@
 // `deploy-tls verify`: the verification matrix on every node, against what the ledger says
 // was deployed. Reads only: nothing on the nodes or in the CA changes.
-import { readFile } from 'node:fs/promises';
 import { CaError } from '../errors.js';
 import type { Inventory } from '../inventory/load.js';
-import { caLayout } from '../pki/index.js';
-import { type LedgerEntry, readLedger } from '../pki/ledger.js';
+import { readCaCertificates } from '../pki/ca.js';
+import { caLayout, pemChain } from '../pki/index.js';
+import { lastDeployed, readLedger } from '../pki/ledger.js';
 import { foreignClientIdentity } from '../pki/throwaway.js';
+import type { SecretResolver } from '../secret.js';
+import { readSmokeIdentity } from '../smoke/identity.js';
 import { type CheckResult, runMatrix } from '../smoke/matrix.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
-import type { SecretResolver } from './nodes.js';
-import { readSmokeIdentity } from './smoke-identity.js';
 
 export interface VerifyOptions {
   inventory: Inventory;
@@ -28,48 +28,59 @@ export async function verify(
   deps: { resolveSecret: SecretResolver; now(): Date },
 ): Promise<VerifyReport> {
   const { inventory } = options;
+  const now = deps.now();
   const layout = caLayout(inventory.ca.dir);
   const caPassword = await deps.resolveSecret(inventory.ca.password, 'CA password');
-  const client = await readSmokeIdentity(layout.dir, caPassword, deps.now());
+  const client = await readSmokeIdentity(layout.dir, caPassword, now);
   if (!client) {
     throw new CaError(`the CA at ${layout.dir} has no usable deploy-tls-smoke client certificate`, {
       hint: 'run a rollout first (deploy-tls --inventory FILE issues it)',
     });
   }
-  const ca = `${(await readFile(layout.intermediateCert, 'utf8')).trimEnd()}\n${(await readFile(layout.rootCert, 'utf8')).trimEnd()}\n`;
-  const foreignClient = await foreignClientIdentity(deps.now());
+  const { root, intermediate } = await readCaCertificates(layout);
+  const ca = pemChain([intermediate, root]);
+  const foreignClient = await foreignClientIdentity(now);
   const deployed = lastDeployed(await readLedger(layout.dir));
   const outcomes = await runStage(
     'Verify mutual TLS',
-    inventory.nodes.map((node) => ({
-      title: node.name,
-      run: async (update: (text: string) => void) => {
-        update(`${node.address}:${node.tls.listener.port} as ${node.host}`);
-        const results = await runMatrix({
-          node: node.name,
-          address: node.address,
-          port: node.tls.listener.port,
-          host: node.host,
-          ca,
-          client,
-          foreignClient,
-          expected: deployed.get(node.name),
-          protocols: node.tls.protocols,
-          timeoutMs: options.timeoutMs,
-        });
-        const failed = results.filter((r) => !r.ok);
-        if (failed.length > 0) throw new ChecksFailed(results, failed);
-        return results;
-      },
-    })),
+    inventory.nodes,
+    (node) => node.name,
+    async (node, update) => {
+      update(`${node.address}:${node.tls.listener.port} as ${node.host}`);
+      const results = await runMatrix({
+        node: node.name,
+        address: node.address,
+        port: node.tls.listener.port,
+        host: node.host,
+        ca,
+        client,
+        foreignClient,
+        expected: deployed.get(node.name),
+        protocols: node.tls.protocols,
+        timeoutMs: options.timeoutMs,
+        now,
+      });
+      const failed = results.filter((r) => !r.ok);
+      if (failed.length > 0) throw new ChecksFailed(results, failed);
+      return results;
+    },
     { concurrency: options.concurrency, stopOnError: false, renderer: options.renderer },
   );
-  const results = outcomes.flatMap((outcome) => {
+  const results = outcomes.flatMap((outcome): CheckResult[] => {
     if (outcome.status === 'ok') return outcome.value;
-    return outcome.status === 'failed' && outcome.error instanceof ChecksFailed ? outcome.error.results : [];
+    if (outcome.status === 'failed' && outcome.error instanceof ChecksFailed) return outcome.error.results;
+    // A matrix that could not run is a failed check of that node, so JSON and JUnit name it too.
+    const error = outcome.status === 'failed' ? outcome.error : 'not run';
+    return [
+      {
+        node: outcome.item.name,
+        check: 'verification matrix ran',
+        ok: false,
+        observed: error instanceof Error ? error.message : String(error),
+      },
+    ];
   });
-  const crashed = outcomes.some((o) => o.status === 'failed' && !(o.error instanceof ChecksFailed));
-  return { results, ok: !crashed && results.length > 0 && results.every((r) => r.ok) };
+  return { results, ok: results.length > 0 && results.every((r) => r.ok) };
 }
 
 /** A node whose checks ran but did not all pass: the listr task fails, the results stay. */
@@ -80,10 +91,4 @@ class ChecksFailed extends Error {
   ) {
     super(`${failed.length} check(s) failed: ${failed.map((r) => r.check).join('; ')}`);
   }
-}
-
-function lastDeployed(entries: LedgerEntry[]): Map<string, LedgerEntry> {
-  const latest = new Map<string, LedgerEntry>();
-  for (const entry of entries) if (entry.result === 'deployed') latest.set(entry.node, entry);
-  return latest;
 }

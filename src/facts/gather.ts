@@ -1,7 +1,7 @@
 // Facts about one node in one round trip: its config.xml, keystore and truststore, read
 // through the Remote and interpreted with the inventory's passwords.
 import type { X509Certificate } from 'node:crypto';
-import type { KeystoreFormat } from '../keystore/index.js';
+import type { KeystoreFormat, StorePasswords } from '../keystore/index.js';
 import type { NodeFacts } from '../plan/types.js';
 import { readFilesProbe } from '../remote/probes.js';
 import type { Remote } from '../remote/remote.js';
@@ -14,17 +14,11 @@ export interface NodePaths {
   backupRoot: string;
 }
 
-export interface FactPasswords {
-  store: string;
-  key: string;
-  truststore: string;
-}
-
 export async function gatherNodeFacts(
   remote: Remote,
   paths: NodePaths,
   format: KeystoreFormat,
-  passwords: FactPasswords,
+  passwords: StorePasswords,
   intermediate: X509Certificate,
 ): Promise<NodeFacts> {
   const probe = readFilesProbe([paths.config, paths.keystore, paths.truststore]);

@@ -1,11 +1,20 @@
 // What a node's keystore and truststore hold, read from their bytes with the inventory's passwords.
 import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { type DecodedKeystore, decodeJks, decodePkcs12, type KeystoreFormat } from '../keystore/index.js';
+import {
+  type DecodedKeystore,
+  decodeJks,
+  decodePkcs12,
+  type KeystoreFormat,
+  type StorePasswords,
+} from '../keystore/index.js';
 import { keyTypeOf } from '../pki/keys.js';
+import { sansFromText } from '../pki/san.js';
 import type { DeployedCertificate, KeystoreFact, TruststoreFact } from '../plan/types.js';
+import type { Secret } from '../secret.js';
 
-function decode(format: KeystoreFormat, bytes: Uint8Array, password: string): DecodedKeystore {
-  return format === 'jks' ? decodeJks(bytes, password) : decodePkcs12(bytes, password);
+/** The byte edge of reading: the password is revealed here, where the store is decoded. */
+function decode(format: KeystoreFormat, bytes: Uint8Array, password: Secret): DecodedKeystore {
+  return format === 'jks' ? decodeJks(bytes, password.reveal()) : decodePkcs12(bytes, password.reveal());
 }
 
 export function sha256Hex(der: Uint8Array): string {
@@ -16,9 +25,7 @@ export function describeCertificate(der: Uint8Array, intermediate: X509Certifica
   const cert = new X509Certificate(der);
   return {
     serial: cert.serialNumber.toUpperCase(),
-    sans: cert.subjectAltName
-      ? cert.subjectAltName.split(', ').map((san) => san.replace('IP Address:', 'IP:'))
-      : [],
+    sans: sansFromText(cert.subjectAltName),
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
     keyType: keyTypeOf(cert.publicKey),
@@ -29,17 +36,17 @@ export function describeCertificate(der: Uint8Array, intermediate: X509Certifica
 export function readKeystoreFact(
   bytes: Uint8Array | undefined,
   format: KeystoreFormat,
-  passwords: { store: string; key: string },
+  passwords: StorePasswords,
   intermediate: X509Certificate,
 ): KeystoreFact {
   if (!bytes) return { exists: false, opens: false };
   try {
-    const store = decode(format, bytes, passwords.store);
+    const store = decode(format, bytes, passwords.keystore);
     const entry = store.entries.find((e) => e.kind === 'private-key');
     if (entry?.kind !== 'private-key' || !entry.chain[0]) {
       return { exists: true, opens: true, problem: 'it holds no private key entry' };
     }
-    const key = entry.decryptKey(format === 'jks' ? passwords.key : passwords.store);
+    const key = entry.decryptKey(passwords.key.reveal());
     const leaf = entry.chain[0];
     const certificate = describeCertificate(leaf, intermediate);
     const matches =
@@ -56,7 +63,7 @@ export function readKeystoreFact(
 export function readTruststoreFact(
   bytes: Uint8Array | undefined,
   format: KeystoreFormat,
-  password: string,
+  password: Secret,
 ): TruststoreFact {
   if (!bytes) return { exists: false, opens: false, certificates: [] };
   try {

@@ -1,5 +1,6 @@
 // Restarting HiveMQ. The exit status of the restart command proves little (DESIGN.md): the health
 // gate that follows decides whether the broker serves again.
+import { type Clock, elapsedMs } from '../clock.js';
 import { RemoteError } from '../errors.js';
 import { type Remote, shellQuote } from '../remote/remote.js';
 
@@ -14,12 +15,6 @@ export async function restartBroker(remote: Remote, command: string): Promise<vo
       },
     );
   }
-}
-
-/** The last lines of the broker log, for an error message after a failed start. */
-export async function logTail(remote: Remote, log: string, lines = 20): Promise<string> {
-  const result = await remote.exec(`tail -n ${lines} ${shellQuote(log)} 2>/dev/null`);
-  return result.stdout;
 }
 
 /** HiveMQ's log line when its 10-second check swapped in changed keystore or truststore files. */
@@ -39,12 +34,13 @@ export async function waitForReload(
   log: string,
   before: number,
   timeoutMs: number,
+  clock: Clock,
 ): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const started = clock.now();
+  while (elapsedMs(clock, started) < timeoutMs) {
     const count = await reloadCount(remote, log);
     if (count > before || count < before) return true; // fewer: the log was rotated, and a new one began
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await clock.sleep(1_000);
   }
   return false;
 }

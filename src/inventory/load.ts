@@ -39,7 +39,7 @@ export interface Inventory {
 
 type Path = (string | number)[];
 
-export async function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Inventory> {
+export async function loadInventory(file: string, env: NodeJS.ProcessEnv): Promise<Inventory> {
   const text = await readFile(file, 'utf8').catch((cause) => {
     throw new InputError(`cannot read the inventory ${file}`, {
       hint: 'check the path given to --inventory',
@@ -49,7 +49,7 @@ export async function loadInventory(file: string, env: NodeJS.ProcessEnv = proce
   return parseInventory(text, file, env);
 }
 
-export function parseInventory(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Inventory {
+export function parseInventory(text: string, file: string, env: NodeJS.ProcessEnv): Inventory {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => {
@@ -118,6 +118,16 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       privateKey: expandPath(settings.ssh.privateKey, base, env),
       knownHosts: expandPath(settings.ssh.knownHosts, base, env),
     };
+    const { keystore, truststore } = settings.tls;
+    settings.tls = {
+      ...settings.tls,
+      keystore: {
+        ...keystore,
+        password: expandRef(keystore.password, base, env),
+        keyPassword: keystore.keyPassword && expandRef(keystore.keyPassword, base, env),
+      },
+      truststore: { password: expandRef(truststore.password, base, env) },
+    };
     return {
       name: raw.name,
       host: raw.host,
@@ -130,7 +140,7 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
     file: resolve(file),
     ca: {
       dir: expandPath(input.ca.dir, base, env),
-      password: input.ca.password,
+      password: expandRef(input.ca.password, base, env),
       subject: input.ca.subject ?? {},
     },
     clients: (input.clients ?? []).map((client) => ({
@@ -138,7 +148,7 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       key: client.key ?? defaults.tls.key,
       days: client.days,
       out: expandPath(client.out ?? `clients/${client.name}`, base, env),
-      password: client.password ?? defaults.tls.keystore.password,
+      password: expandRef(client.password ?? defaults.tls.keystore.password, base, env),
     })),
     nodes,
   };
@@ -183,6 +193,11 @@ function parseSanQuiet(entry: string): San {
 function expandPath(path: string, base: string, env: NodeJS.ProcessEnv): string {
   if (path === '~' || path.startsWith('~/')) return resolve(env.HOME ?? homedir(), path.slice(2));
   return isAbsolute(path) ? path : resolve(base, path);
+}
+
+/** A password file is found like every other path: relative to the inventory, or from ~. */
+function expandRef(ref: SecretRef, base: string, env: NodeJS.ProcessEnv): SecretRef {
+  return 'file' in ref ? { file: expandPath(ref.file, base, env) } : ref;
 }
 
 function formatPath(path: Path): string {

@@ -1,6 +1,7 @@
 // The inventory's shape, once: it validates files and generates inventory.schema.json for editors.
 import { z } from 'zod';
 import { KEY_TYPES } from '../pki/profiles.js';
+import { RENEWAL_WINDOW, RENEWAL_WINDOW_HINT } from '../pki/renewal.js';
 
 const port = z
   .number({ error: 'a port is a number' })
@@ -18,9 +19,9 @@ export const secretRef = z.union([z.strictObject({ env: nonEmpty }), z.strictObj
       : 'expected { env: VARIABLE } or { file: PATH }',
 });
 
-const duration = z.string().regex(/^\d+d$|^\d{1,2}%$/, {
-  error: 'write a duration as days ("30d") or a share of the lifetime ("33%")',
-});
+const duration = z
+  .string()
+  .regex(RENEWAL_WINDOW, { error: `write a renewal window as ${RENEWAL_WINDOW_HINT}` });
 
 export const sshSchema = z.strictObject({
   user: nonEmpty.optional(),

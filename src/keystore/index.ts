@@ -1,11 +1,13 @@
 // Keystores as bytes: JKS and PKCS#12 encode/decode. No files, no password sources: callers pass
-// passwords as strings at the point of use and write the bytes wherever they belong.
-import { KeystoreError } from '../errors.js';
+// the passwords as one StorePasswords value, revealed here where the bytes are made, and write the
+// bytes wherever they belong.
 import { encodeJks } from './jks.js';
+import type { StorePasswords } from './passwords.js';
 import { encodePkcs12 } from './pkcs12.js';
-import type { KeystoreEntry, KeystoreFormat, Pkcs12Profile } from './types.js';
+import type { KeystoreFormat, Pkcs12Profile, PrivateKeyEntry, TrustedCertEntry } from './types.js';
 
 export { decodeJks, encodeJks, type JksOptions } from './jks.js';
+export { type StorePasswords, storePasswords } from './passwords.js';
 export { decodePkcs12, encodePkcs12, type Pkcs12Options } from './pkcs12.js';
 export type {
   DecodedKeystore,
@@ -19,37 +21,40 @@ export type {
   TrustedCertEntry,
 } from './types.js';
 
-export interface KeystoreOptions {
-  storePassword: string;
-  /** JKS only; for PKCS#12 it must be absent or equal to storePassword. */
-  keyPassword?: string;
+export interface EncodeOptions {
   /** PKCS#12 only; default 'modern'. */
   profile?: Pkcs12Profile;
   /** JKS entry timestamps; default now. */
   now?: Date;
 }
 
-/** One entry point: format chosen by the caller. */
-export function encodeKeystore(
+/** A keystore holding one private-key entry, protected by the keystore and key passwords. */
+export function encodeKeyStore(
   format: KeystoreFormat,
-  entries: KeystoreEntry[],
-  opts: KeystoreOptions,
+  entry: PrivateKeyEntry,
+  passwords: StorePasswords,
+  options: EncodeOptions = {},
 ): Uint8Array {
   if (format === 'jks') {
-    return encodeJks(entries, {
-      storePassword: opts.storePassword,
-      keyPassword: opts.keyPassword,
-      now: opts.now,
+    return encodeJks([entry], {
+      storePassword: passwords.keystore.reveal(),
+      keyPassword: passwords.key.reveal(),
+      now: options.now,
     });
   }
-  if (opts.keyPassword !== undefined && opts.keyPassword !== opts.storePassword) {
-    // Java's PKCS12 KeyStore decrypts keys with the store password when HiveMQ loads it.
-    throw new KeystoreError(
-      'a PKCS#12 keystore cannot have a key password different from its store password',
-      {
-        hint: 'drop the key password, set it equal to the store password, or use format: jks',
-      },
-    );
-  }
-  return encodePkcs12(entries, { password: opts.storePassword, profile: opts.profile });
+  // storePasswords made the key password the keystore password: PKCS#12 has one.
+  return encodePkcs12([entry], { password: passwords.keystore.reveal(), profile: options.profile });
+}
+
+/** A truststore: trusted certificates only, protected by the truststore password. */
+export function encodeTrustStore(
+  format: KeystoreFormat,
+  entries: readonly TrustedCertEntry[],
+  passwords: StorePasswords,
+  options: EncodeOptions = {},
+): Uint8Array {
+  const password = passwords.truststore.reveal();
+  return format === 'jks'
+    ? encodeJks([...entries], { storePassword: password, now: options.now })
+    : encodePkcs12([...entries], { password, profile: options.profile });
 }

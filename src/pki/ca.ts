@@ -18,7 +18,7 @@ import { writeFileAtomic } from './files.js';
 import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKey, type KeyPair } from './keys.js';
 import { type CaLayout, caLayout, INTERMEDIATE_DIRS, MODE, ROOT_DIRS } from './layout.js';
 import { acquireCaLock, type CaLock } from './lock.js';
-import { type Subject, toOpensslDn } from './names.js';
+import { organisationOf, type Subject, toOpensslDn } from './names.js';
 import {
   CA_KEY_TYPE,
   CLIENT_DAYS,
@@ -151,7 +151,7 @@ export function randomSerial(): string {
   return bytes.toString('hex').toUpperCase();
 }
 
-function indexEntryFor(certificate: x509.X509Certificate, subject: Subject): IndexEntry {
+export function indexEntryFor(certificate: x509.X509Certificate, subject: Subject): IndexEntry {
   return {
     status: 'V',
     expires: certificate.notAfter,
@@ -206,11 +206,11 @@ export class CertificateAuthority {
     dir: string;
     password: Secret;
     command: string;
-    now?: Date;
+    now: Date;
   }): Promise<CertificateAuthority> {
     const layout = caLayout(resolve(options.dir));
     const { root, intermediate } = await readCaCertificates(layout);
-    const key = await decryptCaKey(layout.intermediateKey, options.password);
+    const key = await readCaKey(layout.intermediateKey, options.password);
     if (!sameKey(key, intermediate)) {
       throw new CaError(`${layout.intermediateKey} does not belong to ${layout.intermediateCert}`, {
         hint: 'restore the matching key and certificate from your backup',
@@ -224,6 +224,11 @@ export class CertificateAuthority {
   /** DER certificates a truststore needs: the intermediate and the root. */
   get caChain(): Uint8Array[] {
     return [certificateDer(this.intermediate), certificateDer(this.root)];
+  }
+
+  /** A leaf's subject: this CA's organisation fields and the leaf's CN. */
+  leafSubject(cn: string): Subject {
+    return { ...organisationOf(this.intermediate.subjectName.toJSON()), CN: cn };
   }
 
   async issue(request: IssueRequest): Promise<IssuedCertificate> {
@@ -240,11 +245,7 @@ export class CertificateAuthority {
     const key = request.key ?? (await generateKey(request.keyType ?? LEAF_KEY_TYPE)); // in parallel with other issues
     const days = request.days ?? (request.profile === 'node' ? LEAF_DAYS : CLIENT_DAYS);
     return this.#serialized(async () => {
-      const entries = parseIndex(
-        await readFile(this.layout.intermediateIndex, 'utf8'),
-        this.layout.intermediateIndex,
-      );
-      const serial = await this.#freshSerial(entries);
+      const serial = await freshSerial(this.layout.intermediateIndex, this.layout.intermediateSerial);
       const certificate = await signCertificate({
         profile: request.profile,
         subject: request.subject,
@@ -265,10 +266,7 @@ export class CertificateAuthority {
         writeFileAtomic(keyPath, encryptPrivateKeyPem(key.privateKey, this.password), MODE.leafKey),
         writeFileAtomic(certificatePath, pem, MODE.cert),
       ]);
-      const line = formatIndexLine(indexEntryFor(certificate, request.subject));
-      const current = await readFile(this.layout.intermediateIndex, 'utf8');
-      const separator = current === '' || current.endsWith('\n') ? '' : '\n';
-      await writeFileAtomic(this.layout.intermediateIndex, `${current}${separator}${line}\n`, MODE.database);
+      await appendIndexEntry(this.layout.intermediateIndex, indexEntryFor(certificate, request.subject));
       return {
         name: request.name,
         serial,
@@ -285,7 +283,7 @@ export class CertificateAuthority {
   /** A leaf key this CA issued and keeps (encrypted with the CA password) in intermediate/private. */
   async readLeafKey(name: string): Promise<KeyObject> {
     const path = this.layout.leafKey(name);
-    return decryptCaKey(path, this.password);
+    return readCaKey(path, this.password);
   }
 
   async close(): Promise<void> {
@@ -299,20 +297,28 @@ export class CertificateAuthority {
     this.#queue = result.catch(() => undefined);
     return result;
   }
+}
 
-  async #freshSerial(entries: IndexEntry[]): Promise<string> {
-    const used = new Set(entries.map((entry) => normalizeSerial(entry.serial)));
-    // openssl's next serial comes from serial.txt: never take it, or its next issue collides.
-    const next = await readFile(this.layout.intermediateSerial, 'utf8').then(
-      parseSerialFile,
-      () => undefined,
-    );
-    if (next) used.add(normalizeSerial(next));
-    for (;;) {
-      const serial = randomSerial();
-      if (!used.has(normalizeSerial(serial))) return serial;
-    }
+/**
+ * A random serial that index.txt has not used and that is not serial.txt's next one: `openssl ca`
+ * takes serial.txt's value for its next issue, so taking it here would make that issue collide.
+ */
+export async function freshSerial(indexPath: string, serialPath: string): Promise<string> {
+  const entries = parseIndex(await readFile(indexPath, 'utf8'), indexPath);
+  const used = new Set(entries.map((entry) => normalizeSerial(entry.serial)));
+  const next = await readFile(serialPath, 'utf8').then(parseSerialFile, () => undefined);
+  if (next) used.add(normalizeSerial(next));
+  for (;;) {
+    const serial = randomSerial();
+    if (!used.has(normalizeSerial(serial))) return serial;
   }
+}
+
+/** Appends one line to index.txt as `openssl ca` writes it (a file without a final newline gets one). */
+export async function appendIndexEntry(indexPath: string, entry: IndexEntry): Promise<void> {
+  const current = await readFile(indexPath, 'utf8');
+  const separator = current === '' || current.endsWith('\n') ? '' : '\n';
+  await writeFileAtomic(indexPath, `${current}${separator}${formatIndexLine(entry)}\n`, MODE.database);
 }
 
 export async function readCaCertificates(
@@ -343,10 +349,11 @@ async function firstMissing(paths: string[]): Promise<string | undefined> {
   return undefined;
 }
 
-async function decryptCaKey(path: string, password: Secret): Promise<KeyObject> {
+/** A key kept in the CA directory, decrypted with the CA password; the one "wrong CA password" error. */
+export async function readCaKey(path: string, password: Secret): Promise<KeyObject> {
   const pem = await readFile(path, 'utf8').catch((cause) => {
-    throw new CaError(`cannot read the intermediate key ${path}`, {
-      hint: 'the CA directory must hold intermediate/private/intermediate.key.pem; run as its owner',
+    throw new CaError(`cannot read the key ${path}`, {
+      hint: 'the CA directory must hold it (see the layout in the README); run as its owner',
       cause,
     });
   });

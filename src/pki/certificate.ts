@@ -121,3 +121,17 @@ export function parseCertificatePem(pem: string): x509.X509Certificate {
 export function certificateDer(certificate: x509.X509Certificate): Uint8Array {
   return new Uint8Array(certificate.rawData);
 }
+
+/** PEM certificates one after another, as a TLS client's CA option and ca-chain.cert.pem hold them. */
+export function pemChain(certificates: readonly x509.X509Certificate[]): string {
+  return certificates.map((certificate) => `${certificate.toString('pem').trimEnd()}\n`).join('');
+}
+
+/** One DER certificate as PEM, 64 base64 characters a line (RFC 7468). */
+export function derToPem(der: Uint8Array): string {
+  const body = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
+  return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+}

@@ -5,7 +5,7 @@ export {
   initCa,
   randomSerial,
 } from './ca.js';
-export { certificateDer, parseCertificatePem, x509 } from './certificate.js';
+export { certificateDer, derToPem, parseCertificatePem, pemChain, x509 } from './certificate.js';
 export { type CaSummary, type CertificateSummary, inspectCa, summarize } from './inspect.js';
 export {
   encryptPrivateKeyPem,

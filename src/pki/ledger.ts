@@ -29,3 +29,10 @@ export async function readLedger(caDir: string): Promise<LedgerEntry[]> {
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as LedgerEntry);
 }
+
+/** Per node (or `client:<name>`), the last certificate the ledger records as deployed there. */
+export function lastDeployed(entries: readonly LedgerEntry[]): Map<string, LedgerEntry> {
+  const latest = new Map<string, LedgerEntry>();
+  for (const entry of entries) if (entry.result === 'deployed') latest.set(entry.node, entry);
+  return latest;
+}

@@ -15,7 +15,7 @@ export interface CaLock {
   release(): Promise<void>;
 }
 
-export async function acquireCaLock(path: string, command: string, now = new Date()): Promise<CaLock> {
+export async function acquireCaLock(path: string, command: string, now: Date): Promise<CaLock> {
   const holder: LockHolder = { pid: process.pid, host: hostname(), command, since: now.toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

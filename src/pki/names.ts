@@ -69,3 +69,12 @@ export function subjectFromJsonName(name: JsonName): Subject {
   }
   return subject;
 }
+
+/**
+ * The organisation part of a CA's name (C, ST, L, O, OU): leaves carry it, so the whole PKI reads
+ * as one in any viewer.
+ */
+export function organisationOf(name: JsonName): Subject {
+  const { C, ST, L, O, OU } = subjectFromJsonName(name);
+  return Object.fromEntries(Object.entries({ C, ST, L, O, OU }).filter(([, v]) => v !== undefined));
+}

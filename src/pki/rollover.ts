@@ -7,13 +7,12 @@ import { access, chmod, copyFile, readFile, rename, rm, writeFile } from 'node:f
 import { join } from 'node:path';
 import { CaError } from '../errors.js';
 import type { Secret } from '../secret.js';
-import { randomSerial } from './ca.js';
+import { appendIndexEntry, freshSerial, indexEntryFor, readCaKey } from './ca.js';
 import { certificateDer, parseCertificatePem, signCertificate, x509 } from './certificate.js';
-import { formatIndexLine, parseIndex } from './database.js';
 import { writeFileAtomic } from './files.js';
-import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKey, toCryptoKey } from './keys.js';
+import { encryptPrivateKeyPem, generateKey, toCryptoKey } from './keys.js';
 import { type CaLayout, MODE } from './layout.js';
-import { type Subject, subjectFromJsonName, toJsonName, toOpensslDn } from './names.js';
+import { type Subject, subjectFromJsonName, toJsonName } from './names.js';
 import { CA_KEY_TYPE, INTERMEDIATE_DAYS, validity } from './profiles.js';
 
 export type RolloverPhase = 'awaiting-certificate' | 'created' | 'trusted' | 'reissued';
@@ -87,20 +86,9 @@ export async function startRollover(layout: CaLayout, password: Secret, now: Dat
     await writeRolloverState(layout, { ...state, phase: 'awaiting-certificate' });
     return { ...state, phase: 'awaiting-certificate' };
   }
-  const rootPem = await readFile(layout.rootKey, 'utf8');
-  let rootKey: ReturnType<typeof decryptPrivateKeyPem>;
-  try {
-    rootKey = decryptPrivateKeyPem(rootPem, password);
-  } catch (cause) {
-    throw new CaError(`cannot decrypt ${layout.rootKey}: wrong CA password`, {
-      hint: `the password came from ${password.origin}`,
-      cause,
-    });
-  }
+  const rootKey = await readCaKey(layout.rootKey, password);
   const root = parseCertificatePem(await readFile(layout.rootCert, 'utf8'));
-  const rootIndex = parseIndex(await readFile(layout.rootIndex, 'utf8'), layout.rootIndex);
-  let serial = randomSerial();
-  while (rootIndex.some((entry) => entry.serial === serial)) serial = randomSerial();
+  const serial = await freshSerial(layout.rootIndex, layout.rootSerial);
   const next = await signCertificate({
     profile: 'intermediate',
     subject,
@@ -113,20 +101,7 @@ export async function startRollover(layout: CaLayout, password: Secret, now: Dat
   const pem = next.toString('pem');
   await writeFileAtomic(layout.newcert('root', serial), pem, MODE.cert);
   await writeFileAtomic(paths.nextCert, pem, MODE.cert);
-  const line = formatIndexLine({
-    status: 'V',
-    expires: next.notAfter,
-    revoked: '',
-    serial,
-    file: 'unknown',
-    dn: toOpensslDn(subject),
-  });
-  const index = await readFile(layout.rootIndex, 'utf8');
-  await writeFileAtomic(
-    layout.rootIndex,
-    `${index}${index === '' || index.endsWith('\n') ? '' : '\n'}${line}\n`,
-    MODE.database,
-  );
+  await appendIndexEntry(layout.rootIndex, indexEntryFor(next, subject));
   await writeRolloverState(layout, state);
   return state;
 }
@@ -146,7 +121,7 @@ export async function importRolloverCertificate(
   }
   const cert = new NodeX509(certificatePem);
   const root = new NodeX509(await readFile(layout.rootCert, 'utf8'));
-  const key = decryptPrivateKeyPem(await readFile(paths.nextKey, 'utf8'), password);
+  const key = await readCaKey(paths.nextKey, password);
   const spki = (k: typeof cert.publicKey) => k.export({ type: 'spki', format: 'der' }).toString('hex');
   if (!cert.verify(root.publicKey) || !cert.checkIssued(root)) {
     throw new CaError("the certificate was not issued by this CA's root", {

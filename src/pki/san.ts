@@ -51,3 +51,13 @@ export function parseSans(entries: readonly string[], where = 'sans'): San[] {
 export function formatSan(san: San): string {
   return `${san.type === 'dns' ? 'DNS' : 'IP'}:${san.value}`;
 }
+
+/**
+ * A certificate's SANs as Node and OpenSSL print them ("DNS:a.example, IP Address:10.0.0.11") in
+ * our spelling ("DNS:a.example", "IP:10.0.0.11"), so a served or deployed certificate compares
+ * with the inventory's list.
+ */
+export function sansFromText(subjectAltName: string | undefined): string[] {
+  if (!subjectAltName) return [];
+  return subjectAltName.split(', ').map((san) => san.replace(/^IP Address:/, 'IP:'));
+}

@@ -1,54 +1,72 @@
 // buildPlan: pure. Given what nodes and the CA hold now and what the inventory asks for, say per
 // node what to change and why. The same inputs give the same plan; a deployed fleet plans nothing.
-import type {
-  CaState,
-  DeployedCertificate,
-  NodeAction,
-  NodeFacts,
-  NodeIntent,
-  NodePlan,
-  Plan,
-} from './types.js';
+// A node whose plan cannot be made (its config.xml is broken, its listener missing) is a problem of
+// that node, named, and the other nodes are planned all the same.
+import { DeployTlsError, InputError } from '../errors.js';
+import { readTlsListener } from '../hivemq/config.js';
+import { renewalReason } from '../pki/renewal.js';
+import { configChange, desiredConfig } from './config.js';
+import type { CaState, NodeAction, NodeFacts, NodeIntent, NodePlan, Plan, PlanProblem } from './types.js';
 
-const DAY_MS = 86_400_000;
-
-export function buildPlan(
-  intents: readonly NodeIntent[],
-  ca: CaState,
-  facts: readonly NodeFacts[],
-  now: Date,
-): Plan {
-  const byNode = new Map(facts.map((fact) => [fact.node, fact]));
-  return {
-    createdAt: now,
-    nodes: intents.map((intent) => {
-      const fact = byNode.get(intent.node);
-      if (!fact) throw new Error(`no facts for node ${intent.node}`);
-      return planNode(intent, ca, fact, now);
-    }),
-  };
+export interface PlanInput {
+  intent: NodeIntent;
+  facts: NodeFacts;
 }
 
-function planNode(intent: NodeIntent, ca: CaState, fact: NodeFacts, now: Date): NodePlan {
-  const issueReasons = certificateReasons(intent, fact, now);
-  const truststoreReason = truststoreDiffers(ca, fact);
-  const current = fact.configXml ?? '';
-  const desired = intent.desiredConfig(current);
-  const changed = desired !== current;
+/**
+ * The fleet's plan, and each input with its node's plan beside it (inputs may carry more, such as
+ * the node's connection: they come back as they went in).
+ */
+export function buildPlan<T extends PlanInput>(
+  inputs: readonly T[],
+  ca: CaState,
+  now: Date,
+): { plan: Plan; planned: (T & { plan: NodePlan })[] } {
+  const planned: (T & { plan: NodePlan })[] = [];
+  const problems: PlanProblem[] = [];
+  for (const input of inputs) {
+    try {
+      planned.push({ ...input, plan: planNode(input.intent, input.facts, ca, now) });
+    } catch (error) {
+      problems.push({ node: input.intent.node, error: nodeError(error, input.intent.node) });
+    }
+  }
+  return { plan: { createdAt: now, nodes: planned.map((p) => p.plan), problems }, planned };
+}
+
+function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date): NodePlan {
+  const current = facts.configXml ?? '';
+  const listenerName =
+    intent.config.kind === 'tls' ? intent.config.tls.listener.name : intent.config.listener.name;
+  const listener = readTlsListener(current, listenerName);
+  if (intent.config.kind === 'keep' && !listener) {
+    throw new DeployTlsError(`has no <tls-tcp-listener> named ${listenerName}: nothing to rotate`, {
+      hint: 'roll mutual TLS out first: deploy-tls --inventory FILE',
+      exitCode: 2,
+    });
+  }
+  const issueReasons = certificateReasons(intent, facts, now);
+  const truststoreReason = truststoreDiffers(ca, facts);
+  const config = configChange(intent.configPath, current, desiredConfig(current, intent));
   const replaceKeystore = issueReasons.length > 0;
-  const action: NodeAction = changed
+  const action: NodeAction = config.changed
     ? 'restart'
     : replaceKeystore || truststoreReason
       ? 'hot-reload'
       : 'none';
+  const deployed = facts.keystore.certificate;
+  const listenerPort =
+    intent.config.kind === 'tls' ? intent.config.tls.listener.port : intent.config.listener.port;
   return {
     node: intent.node,
     issueReasons,
-    current: fact.keystore.certificate,
+    current: deployed,
     replaceKeystore,
     replaceTruststore: truststoreReason !== undefined,
     truststoreReason,
-    config: { path: intent.configPath, current, desired, changed },
+    config,
+    servedBefore:
+      listener && deployed ? { serial: deployed.serial, port: listener.port ?? listenerPort } : undefined,
     action,
   };
 }
@@ -70,24 +88,9 @@ export function certificateReasons(intent: NodeIntent, fact: NodeFacts, now: Dat
     reasons.push(`SANs differ: has ${have.join(', ')}; wants ${wanted.join(', ')}`);
   if (cert.keyType !== intent.keyType)
     reasons.push(`key type ${cert.keyType ?? 'unknown'} → ${intent.keyType}`);
-  const left = cert.notAfter.getTime() - now.getTime();
-  const window = renewWindowMs(intent.renewBefore, cert);
-  if (left <= 0) reasons.push(`expired on ${cert.notAfter.toISOString().slice(0, 10)}`);
-  else if (left <= window)
-    reasons.push(`expires in ${Math.floor(left / DAY_MS)} days (renew ${intent.renewBefore} before)`);
+  const due = renewalReason(cert, intent.renewBefore, now);
+  if (due) reasons.push(due);
   return reasons;
-}
-
-/** "30d" is days before expiry; "33%" is that share of the certificate's whole lifetime. */
-export function renewWindowMs(
-  renewBefore: string,
-  cert: Pick<DeployedCertificate, 'notBefore' | 'notAfter'>,
-): number {
-  const match = /^(\d+)(d|%)$/.exec(renewBefore);
-  if (!match) throw new Error(`not a renewal window: ${renewBefore}`);
-  const amount = Number(match[1]);
-  if (match[2] === 'd') return amount * DAY_MS;
-  return ((cert.notAfter.getTime() - cert.notBefore.getTime()) * amount) / 100;
 }
 
 function truststoreDiffers(ca: CaState, fact: NodeFacts): string | undefined {
@@ -95,7 +98,21 @@ function truststoreDiffers(ca: CaState, fact: NodeFacts): string | undefined {
   if (!truststore.exists) return 'no truststore yet';
   if (!truststore.opens) return "the truststore does not open with the inventory's password";
   const have = new Set(truststore.certificates);
-  const missing = ca.chain.filter((fingerprint) => !have.has(fingerprint));
-  if (missing.length > 0 || have.size !== ca.chain.length) return 'it does not hold exactly our CA chain';
+  const missing = ca.trusted.filter((fingerprint) => !have.has(fingerprint));
+  if (missing.length > 0 || have.size !== ca.trusted.length) return 'it does not hold exactly our CA chain';
   return undefined;
+}
+
+function nodeError(error: unknown, node: string): DeployTlsError {
+  if (error instanceof DeployTlsError) {
+    return error.node
+      ? error
+      : new DeployTlsError(error.message, {
+          node,
+          hint: error.hint,
+          exitCode: error.exitCode,
+          cause: error,
+        });
+  }
+  return new InputError(error instanceof Error ? error.message : String(error), { node, cause: error });
 }

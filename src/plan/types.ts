@@ -1,5 +1,9 @@
-// The values a plan is made from and made of. Facts are read from nodes and the CA; the plan
-// says per node what changes and why. Both are plain data: printing and applying are elsewhere.
+// The values a plan is made from and made of. Facts are read from nodes and the CA; intents say
+// what the inventory asks; the plan says per node what changes and why. All plain data (secrets
+// travel as Secret): printing and applying are elsewhere.
+import type { DeployTlsError } from '../errors.js';
+import type { ClientAuthMode } from '../hivemq/config.js';
+import type { StorePasswords } from '../keystore/index.js';
 import type { KeyType } from '../pki/profiles.js';
 
 export interface DeployedCertificate {
@@ -43,9 +47,33 @@ export interface NodeFacts {
 }
 
 export interface CaState {
-  /** SHA-256 fingerprints (hex) a truststore must hold: intermediate and root. */
-  chain: string[];
+  /** SHA-256 fingerprints (hex) a broker truststore must hold exactly. */
+  trusted: string[];
 }
+
+/** The TLS listener (and Enterprise cluster TLS) the inventory asks config.xml for. */
+export interface TlsIntent {
+  edition: 'community' | 'enterprise';
+  listener: {
+    name: string;
+    port: number;
+    bindAddress: string;
+    clientAuth: ClientAuthMode;
+    protocols?: string[];
+    cipherSuites?: string[];
+  };
+  passwords: StorePasswords;
+  /** Cluster transport TLS on this bind port (Enterprise only). */
+  cluster?: { bindPort: number };
+}
+
+/**
+ * What config.xml must say: the inventory's TLS listener, written where it differs; or, for a
+ * rotation, whatever the node has, which must then already hold the named listener.
+ */
+export type ConfigIntent =
+  | { kind: 'tls'; tls: TlsIntent }
+  | { kind: 'keep'; listener: { name: string; port: number } };
 
 export interface NodeIntent {
   node: string;
@@ -57,12 +85,18 @@ export interface NodeIntent {
   /** "30d" or "33%" of the lifetime. */
   renewBefore: string;
   /** Re-issue even when the deployed certificate is fine (rotate --force). */
-  force?: boolean;
-  /** config.xml as it must be (from applyTlsConfig on the current file). */
-  desiredConfig: (current: string) => string;
+  force: boolean;
+  config: ConfigIntent;
 }
 
 export type NodeAction = 'none' | 'hot-reload' | 'restart';
+
+export interface ConfigChange {
+  path: string;
+  changed: boolean;
+  /** A unified diff of config.xml with every password shown as ***. */
+  diff: string[];
+}
 
 export interface NodePlan {
   node: string;
@@ -72,11 +106,20 @@ export interface NodePlan {
   replaceKeystore: boolean;
   replaceTruststore: boolean;
   truststoreReason?: string;
-  config: { path: string; current: string; desired: string; changed: boolean };
+  config: ConfigChange;
+  /** Where the current certificate is served now, to prove after a rollback; none without a TLS listener. */
+  servedBefore?: { serial: string; port: number };
   action: NodeAction;
+}
+
+/** A node the plan cannot be made for (e.g. a config.xml the editor refuses): that node's error. */
+export interface PlanProblem {
+  node: string;
+  error: DeployTlsError;
 }
 
 export interface Plan {
   createdAt: Date;
   nodes: NodePlan[];
+  problems: PlanProblem[];
 }

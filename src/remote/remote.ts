@@ -26,15 +26,12 @@ export interface Remote {
   exec(command: string, options?: { stdin?: Uint8Array | string }): Promise<ExecResult>;
   /** Like exec, but a non-zero exit throws a RemoteError naming the command and its stderr. */
   run(command: string, options?: { stdin?: Uint8Array | string }): Promise<string>;
-  /** Writes through a temp file in the same folder, fsync, owner/mode, rename: all or nothing. */
-  putAtomic(path: string, data: Uint8Array | string, options: PutOptions): Promise<void>;
   /**
-   * putAtomic for several files in one round trip: every temp file is written and synced first,
-   * then all are renamed, so a failure before the renames leaves every target untouched.
+   * Writes files in one round trip, each through a temp file in its folder (fsync, owner/mode,
+   * rename): every temp file is written and synced first, then all are renamed, so a failure before
+   * the renames leaves every target untouched.
    */
   putAtomicAll(files: readonly RemoteWrite[]): Promise<void>;
-  /** The file's bytes, or undefined when it does not exist. */
-  get(path: string): Promise<Uint8Array | undefined>;
   close(): Promise<void>;
   /** Commands executed so far: round trips, for the benchmark. */
   readonly roundTrips: number;

@@ -13,14 +13,7 @@ import {
   knownKeyTypes,
   parseKnownHosts,
 } from './known-hosts.js';
-import {
-  atomicWriteScript,
-  type ExecResult,
-  type PutOptions,
-  type Remote,
-  type RemoteWrite,
-  shellQuote,
-} from './remote.js';
+import { atomicWriteScript, type ExecResult, type Remote, type RemoteWrite, shellQuote } from './remote.js';
 
 export interface SshTarget {
   node: string;
@@ -36,7 +29,6 @@ export interface SshTarget {
 }
 
 const READY_TIMEOUT_MS = 15_000;
-const MISSING_EXIT = 3; // get(): the file is not there
 
 export async function connectSsh(target: SshTarget): Promise<Remote> {
   const name = hostKeyName(target.address, target.port);
@@ -161,10 +153,6 @@ class SshRemote implements Remote {
     return result.stdout;
   }
 
-  async putAtomic(path: string, data: Uint8Array | string, options: PutOptions): Promise<void> {
-    await this.putAtomicAll([{ path, data, ...options }]);
-  }
-
   async putAtomicAll(files: readonly RemoteWrite[]): Promise<void> {
     if (files.length === 0) return;
     const bodies = files.map((file) => Buffer.from(file.data));
@@ -172,19 +160,6 @@ class SshRemote implements Remote {
       files.map((file, i) => ({ ...file, length: (bodies[i] as Buffer).length })),
     );
     await this.run(script, { stdin: Buffer.concat(bodies) });
-  }
-
-  async get(path: string): Promise<Uint8Array | undefined> {
-    const q = shellQuote(path);
-    const result = await this.exec(`if [ -e ${q} ]; then base64 -w0 < ${q}; else exit ${MISSING_EXIT}; fi`);
-    if (result.code === MISSING_EXIT) return undefined;
-    if (result.code !== 0) {
-      throw new RemoteError(`cannot read ${path}: ${result.stderr.trim()}`, {
-        node: this.node,
-        hint: this.target.become ? undefined : 'if the file is root-only, set ssh.become: true',
-      });
-    }
-    return new Uint8Array(Buffer.from(result.stdout.trim(), 'base64'));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 // The health gate after a change: the TLS port serves the expected certificate within a timeout,
-// and a client with a certificate completes an MQTT round trip.
+// and a client with a certificate completes an MQTT round trip. Bound to one node as a Gate, so
+// the rollout's node protocol can be tested with a fake one.
+import { type Clock, elapsedMs } from '../clock.js';
 import { mqttRoundTrip } from './mqtt-check.js';
 import { type ClientIdentity, probeTls, type ServedCertificate, TlsProbeError } from './tls-probe.js';
 
@@ -18,49 +20,75 @@ export interface GateResult {
   waitedMs: number;
 }
 
+/** What a node serves, watched from the control host. */
+export interface Gate {
+  /** Polls until the port (default: the target's) serves `serial`; throws GateError at the timeout. */
+  waitForSerial(serial: string, timeoutMs: number, port?: number): Promise<{ waitedMs: number }>;
+  /** The serial is served with our chain and the node's name, and an mTLS MQTT round trip completes. */
+  check(serial: string, timeoutMs: number): Promise<GateResult>;
+  /** Resolves once nothing accepts TLS on the port: the listener is gone. */
+  waitForClosed(timeoutMs: number): Promise<void>;
+}
+
 const POLL_MS = 500;
 
 export class GateError extends Error {}
 
+export function nodeGate(target: GateTarget, clock: Clock): Gate {
+  return {
+    waitForSerial: async (serial, timeoutMs, port = target.port) => {
+      const { waitedMs } = await waitForServedSerial({ ...target, port }, serial, timeoutMs, clock);
+      return { waitedMs };
+    },
+    check: (serial, timeoutMs) => healthGate(target, serial, timeoutMs, clock),
+    waitForClosed: (timeoutMs) => waitForTlsClosed(target, timeoutMs, clock),
+  };
+}
+
 /** Polls until the port serves `serial` (a restart or HiveMQ's 10-second keystore re-hash). */
-export async function waitForServedSerial(
+async function waitForServedSerial(
   target: GateTarget,
   serial: string,
   timeoutMs: number,
+  clock: Clock,
 ): Promise<{ served: ServedCertificate; waitedMs: number }> {
-  const started = Date.now();
+  const started = clock.now();
   let last = 'nothing answered';
-  while (Date.now() - started < timeoutMs) {
+  while (elapsedMs(clock, started) < timeoutMs) {
     try {
       const served = await probeTls({ ...target, timeoutMs: Math.min(5_000, timeoutMs) });
-      if (served.serial === serial) return { served, waitedMs: Date.now() - started };
+      if (served.serial === serial) return { served, waitedMs: elapsedMs(clock, started) };
       last = `it serves serial ${served.serial}`;
     } catch (error) {
       last = error instanceof TlsProbeError ? `${error.code ?? ''} ${error.message}`.trim() : String(error);
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await clock.sleep(POLL_MS);
   }
   throw new GateError(
     `${target.address}:${target.port} did not serve serial ${serial} within ${timeoutMs / 1000} s (${last})`,
   );
 }
 
-/** Resolves once nothing accepts TCP+TLS on the port: the listener is gone. */
-export async function waitForTlsClosed(target: GateTarget, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
+async function waitForTlsClosed(target: GateTarget, timeoutMs: number, clock: Clock): Promise<void> {
+  const started = clock.now();
+  while (elapsedMs(clock, started) < timeoutMs) {
     try {
       await probeTls({ ...target, timeoutMs: 2_000 });
     } catch (error) {
       if (error instanceof TlsProbeError && error.code === 'ECONNREFUSED') return;
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await clock.sleep(POLL_MS);
   }
   throw new GateError(`${target.address}:${target.port} still answers TLS after ${timeoutMs / 1000} s`);
 }
 
-export async function healthGate(target: GateTarget, serial: string, timeoutMs: number): Promise<GateResult> {
-  const { served, waitedMs } = await waitForServedSerial(target, serial, timeoutMs);
+async function healthGate(
+  target: GateTarget,
+  serial: string,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<GateResult> {
+  const { served, waitedMs } = await waitForServedSerial(target, serial, timeoutMs, clock);
   if (!served.trusted) throw new GateError(`the served chain does not lead to our CA: ${served.trustError}`);
   if (!served.nameMatches) throw new GateError(`the served certificate does not cover ${target.host}`);
   const trip = await mqttRoundTrip({ ...target, protocolVersion: 5, timeoutMs: 10_000 }).catch(

@@ -24,6 +24,8 @@ export interface MatrixTarget {
   expected?: ExpectedCertificate;
   protocols: readonly ('TLSv1.2' | 'TLSv1.3')[];
   timeoutMs: number;
+  /** For days left. */
+  now: Date;
 }
 
 export interface CheckResult {
@@ -109,7 +111,7 @@ async function servedChain(t: MatrixTarget) {
       hint: 'the node serves something else than deploy-tls recorded: deploy again',
       ms,
     };
-  const days = Math.floor((served.notAfter.getTime() - Date.now()) / 86_400_000);
+  const days = Math.floor((served.notAfter.getTime() - t.now.getTime()) / 86_400_000);
   return { ok: true, observed: `serial ${served.serial}, ${served.protocol}, ${days} days left`, ms };
 }
 

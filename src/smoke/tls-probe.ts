@@ -3,6 +3,7 @@
 // clients use the name while we may only reach the address.
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type PeerCertificate, type SecureVersion } from 'node:tls';
+import { sansFromText } from '../pki/san.js';
 
 export interface ClientIdentity {
   cert: string; // PEM chain
@@ -106,9 +107,7 @@ function describe(peer: PeerCertificate & { issuerCertificate?: PeerCertificate 
     subject: Object.entries(peer.subject ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(', '),
-    sans: peer.subjectaltname
-      ? peer.subjectaltname.split(', ').map((san) => san.replace('IP Address:', 'IP:'))
-      : [],
+    sans: sansFromText(peer.subjectaltname),
     notAfter: new Date(peer.valid_to),
     sha256: peer.fingerprint256,
     chainLength,

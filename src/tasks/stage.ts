@@ -1,26 +1,29 @@
-// listr2 wiring: one stage runs one piece of work per node, as subtasks with bounded
-// concurrency. A failed node never aborts the others mid-step; with stopOnError the nodes
-// after it are left untouched.
+// listr2 wiring: one stage runs one piece of work per item (a node), as subtasks with bounded
+// concurrency. A failed item never aborts the others mid-step; with stopOnError the items after
+// it are left untouched. Each outcome carries its item, so no caller joins results by index.
 import { Listr, type ListrRendererValue } from 'listr2';
 
 export type RendererName = 'default' | 'simple' | 'silent';
 
-export interface StageItem<T> {
-  title: string;
-  run(update: (text: string) => void): Promise<T>;
+export type StageOutcome<I, T> =
+  | { item: I; status: 'ok'; value: T }
+  | { item: I; status: 'failed'; error: unknown }
+  | { item: I; status: 'skipped' };
+
+export interface StageOptions {
+  concurrency: number;
+  stopOnError: boolean;
+  renderer: RendererName;
 }
 
-export type StageOutcome<T> =
-  | { title: string; status: 'ok'; value: T }
-  | { title: string; status: 'failed'; error: unknown }
-  | { title: string; status: 'skipped' };
-
-export async function runStage<T>(
+export async function runStage<I, T>(
   title: string,
-  items: readonly StageItem<T>[],
-  options: { concurrency: number; stopOnError: boolean; renderer: RendererName },
-): Promise<StageOutcome<T>[]> {
-  const outcomes: StageOutcome<T>[] = items.map((item) => ({ title: item.title, status: 'skipped' }));
+  items: readonly I[],
+  titleOf: (item: I) => string,
+  work: (item: I, update: (text: string) => void) => Promise<T>,
+  options: StageOptions,
+): Promise<StageOutcome<I, T>[]> {
+  const outcomes: StageOutcome<I, T>[] = items.map((item) => ({ item, status: 'skipped' }));
   let stopped = false;
   const tasks = new Listr(
     [
@@ -29,16 +32,16 @@ export async function runStage<T>(
         task: (_ctx, parent) =>
           parent.newListr(
             items.map((item, index) => ({
-              title: item.title,
+              title: titleOf(item),
               skip: () => (stopped ? 'not started: an earlier node failed' : false),
               task: async (_c, task) => {
                 try {
-                  const value = await item.run((text) => {
+                  const value = await work(item, (text) => {
                     task.output = text;
                   });
-                  outcomes[index] = { title: item.title, status: 'ok', value };
+                  outcomes[index] = { item, status: 'ok', value };
                 } catch (error) {
-                  outcomes[index] = { title: item.title, status: 'failed', error };
+                  outcomes[index] = { item, status: 'failed', error };
                   if (options.stopOnError) stopped = true;
                   throw error;
                 }
@@ -52,22 +55,4 @@ export async function runStage<T>(
   );
   await tasks.run();
   return outcomes;
-}
-
-/** Bounded parallel map without rendering, for work that needs no progress display. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }

@@ -209,7 +209,7 @@ describe('deploy-tls --inventory on the sandbox', () => {
     const knownHosts = path.join(work, 'known_hosts');
     copyFileSync(layout.knownHosts, knownHosts);
     const forged = readFileSync(knownHosts, 'utf8').replace(
-      /^(127\.0\.1\.2(?:,\S+)? ssh-ed25519 )\S+/m,
+      new RegExp(`^(${sandboxAddress(2).replaceAll('.', '\\.')}(?:,\\S+)? ssh-ed25519 )\\S+`, 'm'),
       `$1${'AAAAC3NzaC1lZDI1NTE5AAAAI'}${'A'.repeat(43)}`,
     );
     expect(forged).not.toBe(readFileSync(layout.knownHosts, 'utf8'));

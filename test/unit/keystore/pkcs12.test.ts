@@ -4,13 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeystoreError } from '../../../src/errors.js';
 import {
+  decodeJks,
   decodePkcs12,
-  encodeKeystore,
+  encodeKeyStore,
   encodePkcs12,
   type KeystoreEntry,
   type Pkcs12Profile,
+  type PrivateKeyEntry,
+  storePasswords,
 } from '../../../src/keystore/index.js';
 import { pkcs12Kdf } from '../../../src/keystore/pbe.js';
+import { Secret } from '../../../src/secret.js';
 import { type Chain, makeChain, samePrivateKey } from './material.js';
 
 const PASSWORD = `p12-${process.pid}`;
@@ -28,7 +32,7 @@ function thrown(fn: () => unknown): KeystoreError {
 
 let dir: string;
 let ec: Chain;
-let keyEntry: KeystoreEntry;
+let keyEntry: PrivateKeyEntry;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keystore-p12-'));
@@ -127,18 +131,29 @@ describe('PKCS#12 aliases', () => {
   });
 });
 
-describe('encodeKeystore', () => {
+describe('storePasswords and encodeKeyStore', () => {
+  const secret = (value: string) => new Secret(value, 'test');
+
   it('refuses a PKCS#12 key password that differs from the store password, with a hint', () => {
-    const call = (): Uint8Array =>
-      encodeKeystore('pkcs12', [keyEntry], { storePassword: PASSWORD, keyPassword: 'other' });
+    const call = () => storePasswords('pkcs12', { keystore: secret(PASSWORD), key: secret('other') });
     expect(call).toThrow(KeystoreError);
-    expect(thrown(call).hint).toMatch(/format: jks/);
+    expect(thrown(call).hint).toMatch(/JKS format/);
   });
 
-  it('dispatches on the format', () => {
-    const jks = encodeKeystore('jks', [keyEntry], { storePassword: PASSWORD, keyPassword: 'other' });
+  it('gives a PKCS#12 key the store password, a JKS key its own, and the truststore the keystore password by default', () => {
+    const p12 = storePasswords('pkcs12', { keystore: secret(PASSWORD), key: secret(PASSWORD) });
+    expect(p12.key.reveal()).toBe(PASSWORD);
+    const jks = storePasswords('jks', { keystore: secret(PASSWORD), key: secret('other') });
+    expect([jks.key.reveal(), jks.truststore.reveal()]).toEqual(['other', PASSWORD]);
+  });
+
+  it('dispatches on the format, with the key password where JKS has one', () => {
+    const jksPasswords = storePasswords('jks', { keystore: secret(PASSWORD), key: secret('other') });
+    const jks = encodeKeyStore('jks', keyEntry, jksPasswords);
     expect(Buffer.from(jks.subarray(0, 4)).toString('hex')).toBe('feedfeed');
-    const p12 = encodeKeystore('pkcs12', [keyEntry], { storePassword: PASSWORD, keyPassword: PASSWORD });
+    const entry = decodeJks(jks, PASSWORD).entries[0];
+    expect(entry?.kind === 'private-key' && entry.decryptKey('other').length).toBeGreaterThan(0);
+    const p12 = encodeKeyStore('pkcs12', keyEntry, storePasswords('pkcs12', { keystore: secret(PASSWORD) }));
     expect(decodePkcs12(p12, PASSWORD).entries).toHaveLength(1);
   });
 });

@@ -1,10 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPlan, renewWindowMs } from '../../../src/plan/plan.js';
+import { storePasswords } from '../../../src/keystore/index.js';
+import { renewalWindowMs } from '../../../src/pki/renewal.js';
+import { desiredConfig } from '../../../src/plan/config.js';
+import { buildPlan } from '../../../src/plan/plan.js';
 import type { DeployedCertificate, NodeFacts, NodeIntent } from '../../../src/plan/types.js';
+import { Secret } from '../../../src/secret.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 const DAY = 86_400_000;
-const CA = { chain: ['aa', 'bb'] };
+const CA = { trusted: ['aa', 'bb'] };
+const STOCK = readFileSync(new URL('../../fixtures/hivemq/stock-ce.before.xml', import.meta.url), 'utf8');
+const PASSWORD = 'cleartext-store-password';
 
 const intent: NodeIntent = {
   node: 'broker1',
@@ -14,8 +21,24 @@ const intent: NodeIntent = {
   sans: ['DNS:broker1.example.com', 'IP:10.0.0.11'],
   keyType: 'rsa-2048',
   renewBefore: '30d',
-  desiredConfig: (current) => current.replace('<listeners/>', '<listeners><tls-tcp-listener/></listeners>'),
+  force: false,
+  config: {
+    kind: 'tls',
+    tls: {
+      edition: 'community',
+      listener: {
+        name: 'secure-listener',
+        port: 8883,
+        bindAddress: '0.0.0.0',
+        clientAuth: 'REQUIRED',
+        protocols: ['TLSv1.3', 'TLSv1.2'],
+      },
+      passwords: storePasswords('jks', { keystore: new Secret(PASSWORD, 'test') }),
+    },
+  },
 };
+/** config.xml as a node that took the rollout has it. */
+const DEPLOYED_XML = desiredConfig(STOCK, intent);
 
 const deployed: DeployedCertificate = {
   serial: '01AB',
@@ -29,14 +52,15 @@ const deployed: DeployedCertificate = {
 function facts(overrides: Partial<NodeFacts> = {}): NodeFacts {
   return {
     node: 'broker1',
-    configXml: '<hivemq><listeners><tls-tcp-listener/></listeners></hivemq>',
+    configXml: DEPLOYED_XML,
     keystore: { exists: true, opens: true, certificate: deployed },
     truststore: { exists: true, opens: true, certificates: ['bb', 'aa'] },
     ...overrides,
   };
 }
 
-const planFor = (f: NodeFacts, i: NodeIntent = intent) => buildPlan([i], CA, [f], NOW).nodes[0];
+const planFor = (f: NodeFacts, i: NodeIntent = intent) =>
+  buildPlan([{ intent: i, facts: f }], CA, NOW).plan.nodes[0];
 
 describe('buildPlan', () => {
   it('plans nothing for a node that already serves what the inventory asks', () => {
@@ -50,7 +74,7 @@ describe('buildPlan', () => {
 
   it('a plain node gets a certificate, both stores, a config change and a restart', () => {
     const plain = facts({
-      configXml: '<hivemq><listeners/></hivemq>',
+      configXml: STOCK,
       keystore: { exists: false, opens: false },
       truststore: { exists: false, opens: false, certificates: [] },
     });
@@ -106,7 +130,49 @@ describe('buildPlan', () => {
   });
 
   it('reads renewal windows in days and as a share of the lifetime', () => {
-    expect(renewWindowMs('30d', deployed)).toBe(30 * DAY);
-    expect(renewWindowMs('50%', deployed)).toBe((365 * DAY * 50) / 100);
+    expect(renewalWindowMs('30d', deployed)).toBe(30 * DAY);
+    expect(renewalWindowMs('50%', deployed)).toBe((365 * DAY * 50) / 100);
+  });
+
+  it('is data: it holds a redacted diff of config.xml and never a cleartext password', () => {
+    const { plan } = buildPlan([{ intent, facts: facts({ configXml: STOCK }) }], CA, NOW);
+    const node = plan.nodes[0];
+    expect(
+      node?.config.diff.some((line) => line.startsWith('+') && line.includes('<password>***</password>')),
+    ).toBe(true);
+    expect(JSON.stringify(plan)).not.toContain(PASSWORD);
+    expect(JSON.parse(JSON.stringify(plan)).nodes[0].config.changed).toBe(true); // survives a round trip as data
+  });
+
+  it("a broken config.xml is that node's problem, named; the other nodes are planned", () => {
+    const broken = {
+      intent: { ...intent, node: 'broker2' },
+      facts: facts({ node: 'broker2', configXml: '<hivemq><listeners>' }),
+    };
+    const { plan } = buildPlan([broken, { intent, facts: facts() }], CA, NOW);
+    expect(plan.nodes.map((n) => n.node)).toEqual(['broker1']);
+    expect(plan.problems).toHaveLength(1);
+    expect(plan.problems[0]?.node).toBe('broker2');
+    expect(plan.problems[0]?.error.node).toBe('broker2');
+    expect(plan.problems[0]?.error.message).toMatch(/not well-formed XML/);
+  });
+
+  it('a rotation keeps config.xml and needs the listener it renews', () => {
+    const rotation: NodeIntent = {
+      ...intent,
+      force: true,
+      config: { kind: 'keep', listener: { name: 'secure-listener', port: 8883 } },
+    };
+    const plan = planFor(facts(), rotation);
+    expect(plan).toMatchObject({
+      action: 'hot-reload',
+      config: { changed: false, diff: [] },
+      servedBefore: { serial: '01AB', port: 8883 },
+    });
+    const { plan: none } = buildPlan([{ intent: rotation, facts: facts({ configXml: STOCK }) }], CA, NOW);
+    expect(none.problems[0]?.error.message).toMatch(
+      /has no <tls-tcp-listener> named secure-listener: nothing to rotate/,
+    );
+    expect(none.problems[0]?.error.exitCode).toBe(2);
   });
 });

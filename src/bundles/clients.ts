@@ -5,11 +5,12 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InventoryClient } from '../inventory/load.js';
+import { storePasswords } from '../keystore/index.js';
 import type { CertificateAuthority } from '../pki/index.js';
 import { appendLedger } from '../pki/ledger.js';
-import { renewWindowMs } from '../plan/plan.js';
-import { issueClientWith } from './issue.js';
-import type { SecretResolver } from './nodes.js';
+import { renewalReason } from '../pki/renewal.js';
+import type { SecretResolver } from '../secret.js';
+import { issueClientBundle } from './issue.js';
 
 export interface ClientBundleResult {
   name: string;
@@ -46,6 +47,17 @@ export async function planClientBundles(
   );
 }
 
+/** A bundle that is not issued (this run plans only, or stopped before the bundles). */
+export function unchangedBundle(bundle: ClientBundlePlan): ClientBundleResult {
+  return {
+    name: bundle.client.name,
+    status: 'unchanged',
+    reason: bundle.reason,
+    serial: bundle.serial ?? '-',
+    out: bundle.client.out,
+  };
+}
+
 /** Issues the due bundles from the open CA and records each in the ledger. */
 export async function issueClientBundles(
   ca: CertificateAuthority,
@@ -53,18 +65,19 @@ export async function issueClientBundles(
   options: { resolveSecret: SecretResolver; now: Date },
 ): Promise<ClientBundleResult[]> {
   const results: ClientBundleResult[] = [];
-  for (const { client, reason, serial } of plans) {
+  for (const plan of plans) {
+    const { client, reason } = plan;
     if (!reason) {
-      results.push({ name: client.name, status: 'unchanged', serial: serial ?? '-', out: client.out });
+      results.push(unchangedBundle(plan));
       continue;
     }
     const password = await options.resolveSecret(client.password, `client ${client.name}: keystore password`);
-    const issued = await issueClientWith(ca, {
+    const issued = await issueClientBundle(ca, {
       name: client.name,
       keyType: client.key,
       days: client.days,
       format: 'jks',
-      passwords: { keystore: password },
+      passwords: storePasswords('jks', { keystore: password }),
       out: client.out,
       now: options.now,
       plainKey: false,
@@ -92,10 +105,9 @@ function dueReason(
   if (!current) return 'no bundle yet';
   if (!current.checkIssued(intermediate) || !current.verify(intermediate.publicKey))
     return 'issued by another intermediate';
-  const notAfter = new Date(current.validTo);
-  const left = notAfter.getTime() - now.getTime();
-  if (left <= renewWindowMs(renewBefore, { notBefore: new Date(current.validFrom), notAfter })) {
-    return `expires ${notAfter.toISOString().slice(0, 10)} (renew ${renewBefore} before)`;
-  }
-  return undefined;
+  return renewalReason(
+    { notBefore: new Date(current.validFrom), notAfter: new Date(current.validTo) },
+    renewBefore,
+    now,
+  );
 }

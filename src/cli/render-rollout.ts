@@ -1,9 +1,9 @@
-// Printing a plan and a rollout's outcome. Diffs show config.xml with every password redacted.
-import { createTwoFilesPatch } from 'diff';
-import type { ClientBundleResult } from '../commands/client-bundles.js';
-import type { DeployReport } from '../commands/deploy.js';
-import { redactPasswords } from '../hivemq/config.js';
+// Printing a plan and a rollout's outcome. The plan already holds config.xml diffs with every
+// password redacted; this only lays them out.
+import type { ClientBundleResult } from '../bundles/clients.js';
+import { DeployTlsError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
+import type { RolloutReport } from '../rollout/report.js';
 import { table } from './render.js';
 
 export function renderPlan(plan: Plan, clients: readonly ClientBundleResult[] = []): string {
@@ -29,27 +29,13 @@ export function renderPlan(plan: Plan, clients: readonly ClientBundleResult[] = 
       ...(node.config.changed ? [node.config.path] : []),
     ];
     if (files.length > 0) lines.push(`  replace: ${files.join(', ')}`);
-    if (node.config.changed)
-      lines.push(...configDiff(node.config.path, node.config.current, node.config.desired));
+    lines.push(...node.config.diff.map((line) => `    ${line}`));
     lines.push(`  restart: ${node.action === 'restart' ? 'yes' : 'no'}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** A unified diff of config.xml with every password shown as ***. */
-function configDiff(path: string, current: string, desired: string): string[] {
-  const before = redactPasswords(current);
-  const after = redactPasswords(desired);
-  if (before === after) return ['    (config.xml: only passwords change)'];
-  const patch = createTwoFilesPatch(path, path, before, after, 'now', 'planned');
-  return patch
-    .split('\n')
-    .slice(2)
-    .filter((line) => line !== '')
-    .map((line) => `    ${line}`);
-}
-
-export function renderReport(report: DeployReport): string {
+export function renderReport(report: RolloutReport): string {
   const rows = report.nodes.map((n) => [
     n.node,
     n.status,
@@ -76,7 +62,7 @@ export function renderReport(report: DeployReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function reportJson(report: DeployReport): string {
+export function reportJson(report: RolloutReport): string {
   return `${JSON.stringify(
     {
       ok: report.ok,
@@ -97,4 +83,21 @@ export function reportJson(report: DeployReport): string {
     null,
     2,
   )}\n`;
+}
+
+/** The plan (plan, --dry-run) or the outcome table (a rollout that ran), as JSON or for people. */
+export function renderRollout(report: RolloutReport, ran: boolean, json: boolean): string {
+  if (json) return reportJson(report);
+  return ran ? `\n${renderReport(report)}` : `\n${renderPlan(report.plan, report.clients)}`;
+}
+
+/** The error a fleet command exits with when a node did not take its change. */
+export function rolloutFailure(report: RolloutReport): DeployTlsError | undefined {
+  if (report.ok) return undefined;
+  const bad = report.nodes
+    .filter((n) => n.status === 'rolled-back' || n.status === 'failed')
+    .map((n) => `${n.node} ${n.status}`);
+  return new DeployTlsError(`rollout stopped: ${bad.join(', ')}`, {
+    hint: 'nodes after it were not touched; see the table above',
+  });
 }

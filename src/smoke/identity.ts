@@ -2,17 +2,10 @@
 // CA like any client, kept (key encrypted) in the CA directory, renewed when it runs short.
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { CaError } from '../errors.js';
-import {
-  type CaLayout,
-  type CertificateAuthority,
-  caLayout,
-  plainPrivateKeyPem,
-  subjectFromJsonName,
-} from '../pki/index.js';
-import { decryptPrivateKeyPem } from '../pki/keys.js';
+import { readCaKey } from '../pki/ca.js';
+import { type CertificateAuthority, caLayout, plainPrivateKeyPem } from '../pki/index.js';
 import type { Secret } from '../secret.js';
-import type { ClientIdentity } from '../smoke/tls-probe.js';
+import type { ClientIdentity } from './tls-probe.js';
 
 export const SMOKE_CLIENT = 'deploy-tls-smoke';
 const MIN_DAYS_LEFT = 30; // renew well before a check could fail for the checker's own expiry
@@ -27,13 +20,8 @@ export async function readSmokeIdentity(
   const certPem = await readFile(layout.leafCert(SMOKE_CLIENT), 'utf8').catch(() => undefined);
   const intermediatePem = await readFile(layout.intermediateCert, 'utf8');
   if (!certPem || !usable(certPem, intermediatePem, now)) return undefined;
-  const keyPem = await readFile(layout.leafKey(SMOKE_CLIENT), 'utf8');
-  try {
-    const key = decryptPrivateKeyPem(keyPem, password);
-    return identity(certPem, intermediatePem, plainPrivateKeyPem(key));
-  } catch (cause) {
-    throw wrongPassword(layout, password, cause);
-  }
+  const key = await readCaKey(layout.leafKey(SMOKE_CLIENT), password);
+  return identity(certPem, intermediatePem, plainPrivateKeyPem(key));
 }
 
 /** Reads the smoke identity or issues a fresh one from the open CA. */
@@ -44,11 +32,10 @@ export async function smokeIdentity(
 ): Promise<ClientIdentity> {
   const existing = await readSmokeIdentity(ca.layout.dir, password, now);
   if (existing) return existing;
-  const { C, ST, L, O, OU } = subjectFromJsonName(ca.intermediate.subjectName.toJSON());
   const issued = await ca.issue({
     profile: 'client',
     name: SMOKE_CLIENT,
-    subject: { C, ST, L, O, OU, CN: SMOKE_CLIENT },
+    subject: ca.leafSubject(SMOKE_CLIENT),
     now,
   });
   return identity(
@@ -67,11 +54,4 @@ function usable(certPem: string, intermediatePem: string, now: Date): boolean {
   const intermediate = new X509Certificate(intermediatePem);
   const daysLeft = (new Date(cert.validTo).getTime() - now.getTime()) / 86_400_000;
   return daysLeft > MIN_DAYS_LEFT && cert.checkIssued(intermediate) && cert.verify(intermediate.publicKey);
-}
-
-function wrongPassword(layout: CaLayout, password: Secret, cause: unknown): CaError {
-  return new CaError(`cannot decrypt ${layout.leafKey(SMOKE_CLIENT)}: wrong CA password`, {
-    hint: `the password came from ${password.origin}; give the one the CA was created with`,
-    cause,
-  });
 }

@@ -1,14 +1,20 @@
 // What a node or a client receives: keystore, truststore and PEM files, as bytes and names.
 // Pure: the caller decides where the files go.
 import { X509Certificate } from 'node:crypto';
-import { encodeKeystore, type KeystoreFormat, type Pkcs12Profile } from '../keystore/index.js';
 import {
+  encodeKeyStore,
+  encodeTrustStore,
+  type KeystoreFormat,
+  type Pkcs12Profile,
+  type StorePasswords,
+} from '../keystore/index.js';
+import {
+  derToPem,
   encryptPrivateKeyPem,
   type IssuedCertificate,
   plainPrivateKeyPem,
   privateKeyPkcs8,
 } from '../pki/index.js';
-import type { Secret } from '../secret.js';
 
 export interface BundleFile {
   name: string;
@@ -16,18 +22,10 @@ export interface BundleFile {
   mode: number;
 }
 
-export interface BundlePasswords {
-  keystore: Secret;
-  /** JKS only: defaults to the keystore password. */
-  key?: Secret;
-  /** Defaults to the keystore password. */
-  truststore?: Secret;
-}
-
 export interface BundleOptions {
   format: KeystoreFormat;
   pkcs12Profile?: Pkcs12Profile;
-  passwords: BundlePasswords;
+  passwords: StorePasswords;
   now: Date;
 }
 
@@ -55,9 +53,7 @@ export function truststoreBytes(trusted: readonly Uint8Array[], options: BundleO
       certificate,
     };
   });
-  const password = (options.passwords.truststore ?? options.passwords.keystore).reveal();
-  return encodeKeystore(options.format, entries, {
-    storePassword: password,
+  return encodeTrustStore(options.format, entries, options.passwords, {
     profile: options.pkcs12Profile,
     now: options.now,
   });
@@ -70,25 +66,14 @@ export function keystoreBytes(issued: IssuedCertificate, options: BundleOptions)
     privateKeyPkcs8: privateKeyPkcs8(issued.privateKey),
     chain: issued.chain,
   };
-  return encodeKeystore(options.format, [entry], {
-    storePassword: options.passwords.keystore.reveal(),
-    keyPassword: options.passwords.key?.reveal(),
+  return encodeKeyStore(options.format, entry, options.passwords, {
     profile: options.pkcs12Profile,
     now: options.now,
   });
 }
 
 function chainPem(issued: IssuedCertificate): string {
-  const [, intermediate, root] = issued.chain;
-  return [intermediate, root].map((der) => pem('CERTIFICATE', der as Uint8Array)).join('');
-}
-
-export function pem(label: string, der: Uint8Array): string {
-  const body = Buffer.from(der)
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+  return issued.chain.slice(1).map(derToPem).join('');
 }
 
 /** A HiveMQ node's files, named as the article names them. */

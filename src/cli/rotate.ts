@@ -3,12 +3,22 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { crontabLine, parseJitter, parseSchedule, runSchedule, systemdUnits } from '../commands/schedule.js';
 import { UsageError } from '../errors.js';
-import { addRolloutOptions, type RolloutFlags, rollout } from './fleet-commands.js';
-import type { CliIo } from './options.js';
+import { isRenewalWindow, RENEWAL_WINDOW_HINT } from '../pki/renewal.js';
+import { rollout } from '../rollout/rollout.js';
+import { parseJitter, parseSchedule, runSchedule } from '../schedule/schedule.js';
+import { crontabLine, systemdUnits } from '../schedule/units.js';
+import {
+  type CliIo,
+  type FleetFlags,
+  fleetDeps,
+  fleetOptions,
+  inventoryFrom,
+  rolloutSettings,
+} from './options.js';
+import { renderRollout, rolloutFailure } from './render-rollout.js';
 
-interface RotateFlags extends RolloutFlags {
+interface RotateFlags extends FleetFlags {
   renewBefore?: string;
   nodes?: string;
   force?: boolean;
@@ -19,7 +29,7 @@ interface RotateFlags extends RolloutFlags {
 }
 
 export function addRotateCommand(program: Command, io: CliIo): void {
-  addRolloutOptions(
+  fleetOptions(
     program
       .command('rotate')
       .description('renew certificates before they expire, without restarts (HiveMQ reloads keystores)'),
@@ -36,16 +46,10 @@ export function addRotateCommand(program: Command, io: CliIo): void {
     .option('--print-cron', 'print a crontab line for --schedule and exit')
     .action(async (flags: RotateFlags) => {
       if (!flags.inventory) throw new UsageError('rotate needs --inventory FILE');
-      if (flags.renewBefore && !/^\d+d$|^\d{1,2}%$/.test(flags.renewBefore)) {
-        throw new UsageError(
-          `--renew-before "${flags.renewBefore}" is neither days ("30d") nor a share ("33%")`,
-        );
+      if (flags.renewBefore && !isRenewalWindow(flags.renewBefore)) {
+        throw new UsageError(`--renew-before "${flags.renewBefore}" is not ${RENEWAL_WINDOW_HINT}`);
       }
-      const extra = {
-        nodes: flags.nodes?.split(',').map((name) => name.trim()),
-        rotate: { renewBefore: flags.renewBefore, force: flags.force ?? false },
-      };
-      const once = () => rollout(flags, flags.dryRun ? 'dry-run' : 'apply', io, extra);
+      const once = () => rotateOnce(flags, io);
       if (!flags.schedule) {
         if (flags.printSystemd || flags.printCron || flags.jitter)
           throw new UsageError('--print-systemd, --print-cron and --jitter need --schedule');
@@ -57,23 +61,23 @@ export function addRotateCommand(program: Command, io: CliIo): void {
       const unit = {
         schedule: flags.schedule,
         jitterMs,
-        node: process.execPath,
+        node: io.execPath,
         cli: fileURLToPath(new URL('./main.js', import.meta.url)),
-        inventory: resolve(flags.inventory),
-        workingDirectory: process.cwd(),
+        inventory: resolve(io.cwd, flags.inventory),
+        workingDirectory: io.cwd,
       };
       if (flags.printSystemd) return void io.stdout.write(systemdUnits(unit));
       if (flags.printCron) return void io.stdout.write(crontabLine(unit));
       const stop = new AbortController();
-      process.once('SIGTERM', () => stop.abort());
+      io.onTerminate(() => stop.abort());
       await runSchedule(
         cron,
         jitterMs,
         once,
         {
-          now: io.now,
-          random: Math.random,
-          log: (line) => io.stdout.write(`${io.now().toISOString()} ${line}\n`),
+          now: () => io.clock.now(),
+          random: io.random,
+          log: (line) => io.stdout.write(`${io.clock.now().toISOString()} ${line}\n`),
           sleep: (ms, signal) =>
             new Promise((done) => {
               const timer = setTimeout(done, ms);
@@ -90,4 +94,22 @@ export function addRotateCommand(program: Command, io: CliIo): void {
         stop.signal,
       );
     });
+}
+
+/** One rotation: the rollout with certificates renewed in place. */
+async function rotateOnce(flags: RotateFlags, io: CliIo): Promise<boolean> {
+  const inventory = await inventoryFrom(flags, 'rotate', io);
+  const report = await rollout(
+    {
+      ...rolloutSettings(flags, io, inventory),
+      mode: flags.dryRun ? 'plan' : 'apply',
+      nodes: flags.nodes?.split(',').map((name) => name.trim()),
+      rotate: { renewBefore: flags.renewBefore, force: flags.force ?? false },
+    },
+    fleetDeps(io),
+  );
+  io.stdout.write(renderRollout(report, !flags.dryRun, flags.json ?? false));
+  const failure = rolloutFailure(report);
+  if (failure) throw failure;
+  return report.ok;
 }

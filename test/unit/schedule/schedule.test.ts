@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  crontabLine,
-  onCalendar,
-  parseJitter,
-  parseSchedule,
-  runSchedule,
-  systemdUnits,
-} from '../../../src/commands/schedule.js';
+import { parseJitter, parseSchedule, runSchedule } from '../../../src/schedule/schedule.js';
+import { crontabLine, onCalendar, systemdUnits } from '../../../src/schedule/units.js';
 
 const unit = {
   schedule: '0 3 * * *',

@@ -1,0 +1,112 @@
+// Issuing from an open CA and writing the bundle to a local folder: `issue node`, `issue client`
+// and the inventory's client bundles all come through here.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import type { KeystoreFormat, Pkcs12Profile, StorePasswords } from '../keystore/index.js';
+import { writeFileAtomic } from '../pki/files.js';
+import {
+  type CertificateAuthority,
+  formatSan,
+  type IssuedCertificate,
+  type KeyPair,
+  type KeyType,
+  parseSans,
+} from '../pki/index.js';
+import { type BundleFile, clientBundle, nodeBundle } from './bundle.js';
+
+export interface BundleRequest {
+  name: string;
+  keyType: KeyType;
+  days?: number;
+  format: KeystoreFormat;
+  pkcs12Profile?: Pkcs12Profile;
+  passwords: StorePasswords;
+  /** The folder the files go to (made 0700 when missing). */
+  out: string;
+  now: Date;
+  /** A key generated ahead; otherwise one of keyType is made. */
+  key?: KeyPair;
+}
+
+export interface BundleResult {
+  serial: string;
+  subject: string;
+  sans: string[];
+  notAfter: Date;
+  keyType: KeyType;
+  files: string[];
+}
+
+/** A node certificate (CN = the first DNS SAN) and its keystore, truststore and PEM files. */
+export async function issueNodeBundle(
+  ca: CertificateAuthority,
+  request: BundleRequest & { sans: readonly string[] },
+): Promise<BundleResult> {
+  const sans = parseSans(request.sans, '--san');
+  const firstDns = sans.find((san) => san.type === 'dns');
+  if (!firstDns) {
+    throw new InputError(`node ${request.name} needs a DNS name among its SANs`, {
+      hint: 'the first DNS SAN becomes the CN: add --san DNS:<name clients use>',
+    });
+  }
+  const issued = await ca.issue({
+    profile: 'node',
+    name: request.name,
+    subject: ca.leafSubject(firstDns.value),
+    sans,
+    keyType: request.keyType,
+    key: request.key,
+    days: request.days,
+    now: request.now,
+  });
+  return write(issued, request, nodeBundle(issued, bundleOptions(request)));
+}
+
+/** A client certificate (CN = its name) with Java stores and PEM files. */
+export async function issueClientBundle(
+  ca: CertificateAuthority,
+  request: BundleRequest & { plainKey: boolean },
+): Promise<BundleResult> {
+  const issued = await ca.issue({
+    profile: 'client',
+    name: request.name,
+    subject: ca.leafSubject(request.name),
+    keyType: request.keyType,
+    key: request.key,
+    days: request.days,
+    now: request.now,
+  });
+  return write(
+    issued,
+    request,
+    clientBundle(issued, { ...bundleOptions(request), plainKey: request.plainKey }),
+  );
+}
+
+function bundleOptions(request: BundleRequest) {
+  return {
+    format: request.format,
+    pkcs12Profile: request.pkcs12Profile,
+    passwords: request.passwords,
+    now: request.now,
+  };
+}
+
+async function write(
+  issued: IssuedCertificate,
+  request: BundleRequest,
+  files: BundleFile[],
+): Promise<BundleResult> {
+  const out = resolve(request.out);
+  await mkdir(out, { recursive: true, mode: 0o700 });
+  await Promise.all(files.map((file) => writeFileAtomic(join(out, file.name), file.data, file.mode)));
+  return {
+    serial: issued.serial,
+    subject: issued.certificate.subject,
+    sans: issued.sans.map(formatSan),
+    notAfter: issued.certificate.notAfter,
+    keyType: request.keyType,
+    files: files.map((file) => join(out, file.name)),
+  };
+}

@@ -1,0 +1,38 @@
+// `deploy-tls status`: per node what is deployed and served, and for how long.
+import type { Command } from 'commander';
+import { status } from '../commands/status.js';
+import { loadInventory } from '../inventory/load.js';
+import { connectSsh } from '../remote/ssh.js';
+import { type CliIo, positiveInt, rendererFor } from './options.js';
+import { renderStatus } from './render-status.js';
+import { inventorySecretResolver } from './secrets.js';
+
+interface StatusFlags {
+  inventory: string;
+  concurrency: number;
+  acceptNewHostKeys?: boolean;
+  json?: boolean;
+}
+
+export function addStatusCommand(program: Command, io: CliIo): void {
+  program
+    .command('status')
+    .description('per node: deployed serial, SANs, expiry, days left, served = deployed?, client-auth mode')
+    .requiredOption('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
+    .option('--concurrency <n>', 'nodes read at once', positiveInt, 10)
+    .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
+    .option('--json', 'print JSON')
+    .action(async (flags: StatusFlags) => {
+      const inventory = await loadInventory(flags.inventory, io.env);
+      const report = await status(
+        {
+          inventory,
+          concurrency: flags.concurrency,
+          renderer: rendererFor(flags, io),
+          acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
+        },
+        { connect: connectSsh, resolveSecret: inventorySecretResolver(io), now: () => io.clock.now() },
+      );
+      io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderStatus(report)}`);
+    });
+}

@@ -1,0 +1,188 @@
+// Step 5: carry the plan out, node after node (`batch` at a time). Per node: issue its certificate
+// (when the plan says so) and build the bytes, apply the change (rollout/change.ts), and record the
+// result in the ledger. The first node that fails stops the nodes after it.
+import { keystoreBytes, truststoreBytes } from '../bundles/bundle.js';
+import type { Clock } from '../clock.js';
+import { DeployTlsError } from '../errors.js';
+import type { NodeFile } from '../hivemq/install.js';
+import { formatSan } from '../pki/index.js';
+import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
+import { desiredConfig } from '../plan/config.js';
+import type { NodeIntent, NodePlan } from '../plan/types.js';
+import { type GateResult, nodeGate } from '../smoke/gate.js';
+import { type RendererName, runStage } from '../tasks/stage.js';
+import type { Issuer } from './ca.js';
+import { applyChange, type ChangeResult } from './change.js';
+import { asNodeError, type ConnectedNode } from './gather.js';
+
+/** One node through the whole rollout: where it is, what it has, what it must get. */
+export interface NodeRun extends ConnectedNode {
+  intent: NodeIntent;
+  plan: NodePlan;
+}
+
+export type NodeOutcome =
+  | { status: 'deployed'; serial: string; restarted: boolean; gate: GateResult }
+  | { status: 'rolled-back' | 'failed'; error: DeployTlsError };
+
+export interface ApplySettings {
+  /** Nodes changed at once. */
+  batch: number;
+  renderer: RendererName;
+  healthTimeoutMs: number;
+  /** HiveMQ re-reads keystores every 10 s; past this, a hot reload falls back to a restart. */
+  reloadTimeoutMs: number;
+  /** DER certificates the broker truststores must hold. */
+  trusted: readonly Uint8Array[];
+}
+
+/** Mode and owner for keystore and truststore (DESIGN.md: 0640 root:<service user>). */
+const STORE_MODE = 0o640;
+
+export async function applyPlan(
+  runs: readonly NodeRun[],
+  issuer: Issuer,
+  settings: ApplySettings,
+  clock: Clock,
+): Promise<Map<NodeRun, NodeOutcome>> {
+  const outcomes = new Map<NodeRun, NodeOutcome>();
+  const stage = await runStage(
+    'Roll out',
+    runs,
+    (run) => `${run.target.node.name}: ${run.plan.action}`,
+    async (run, update) => {
+      const outcome = await changeNode(run, issuer, settings, clock, update);
+      outcomes.set(run, outcome);
+      if (outcome.status !== 'deployed') throw outcome.error; // shows the node as failed, stops the rest
+    },
+    { concurrency: settings.batch, stopOnError: true, renderer: settings.renderer },
+  );
+  for (const result of stage) {
+    if (result.status === 'failed' && !outcomes.has(result.item))
+      outcomes.set(result.item, { status: 'failed', error: asNodeError(result.error, result.item.target) });
+  }
+  return outcomes;
+}
+
+async function changeNode(
+  run: NodeRun,
+  issuer: Issuer,
+  settings: ApplySettings,
+  clock: Clock,
+  update: (text: string) => void,
+): Promise<NodeOutcome> {
+  const { target, plan, remote } = run;
+  const { node, paths } = target;
+  if (plan.replaceKeystore) update('issuing a certificate');
+  const fresh = plan.replaceKeystore ? await issue(run, issuer, clock.now()) : undefined;
+  const serial = fresh?.serial ?? plan.current?.serial;
+  if (!serial)
+    throw new DeployTlsError('nothing to serve: no new and no current certificate', { node: node.name });
+
+  const storeFile = { mode: STORE_MODE, owner: 'root', group: node.hivemq.serviceUser };
+  const files: NodeFile[] = [];
+  if (fresh) files.push({ path: paths.keystore, data: fresh.keystore, ...storeFile });
+  if (plan.replaceTruststore) {
+    const bundle = { format: node.tls.keystore.format, passwords: target.passwords, now: clock.now() };
+    files.push({ path: paths.truststore, data: truststoreBytes(settings.trusted, bundle), ...storeFile });
+  }
+  if (plan.config.changed) {
+    // The plan holds only a redacted diff: the text with passwords is rendered again here.
+    const data = desiredConfig(run.facts.configXml ?? '', run.intent);
+    files.push({ path: paths.config, data, ...(run.facts.configOwnership ?? storeFile) });
+  }
+
+  const result = await applyChange(
+    {
+      files,
+      serial,
+      newCertificate: fresh !== undefined,
+      action: plan.action === 'restart' ? 'restart' : 'hot-reload',
+      servedBefore: plan.servedBefore,
+    },
+    {
+      remote,
+      gate: nodeGate(
+        {
+          address: node.address,
+          port: node.tls.listener.port,
+          host: node.host,
+          ca: issuer.chainPem,
+          client: issuer.smoke,
+        },
+        clock,
+      ),
+      restartCommand: node.hivemq.restart,
+      brokerLog: node.hivemq.log,
+      backupRoot: paths.backupRoot,
+      backupPaths: [paths.keystore, paths.truststore, paths.config],
+      healthTimeoutMs: settings.healthTimeoutMs,
+      reloadTimeoutMs: settings.reloadTimeoutMs,
+      clock,
+    },
+    update,
+  );
+  await appendLedger(issuer.ca.layout.dir, ledgerEntry(run, serial, fresh, result, clock.now()));
+  if (result.status === 'deployed')
+    return { status: 'deployed', serial, restarted: result.restarted, gate: result.gate };
+  return {
+    status: 'rolled-back',
+    error: new DeployTlsError(`${result.reason}; rolled back to the files in ${result.backup}`, {
+      node: node.name,
+      hint: 'the node serves what it served before; fix the cause and run again',
+      cause: result.cause,
+    }),
+  };
+}
+
+interface FreshCertificate {
+  serial: string;
+  sans: string[];
+  notAfter: Date;
+  keystore: Uint8Array;
+}
+
+/** The node's new certificate from the open CA, as the keystore bytes it is deployed in. */
+async function issue(run: NodeRun, issuer: Issuer, now: Date): Promise<FreshCertificate> {
+  const { node, passwords } = run.target;
+  const firstDns = node.sans.find((san) => san.type === 'dns');
+  const issued = await issuer.ca.issue({
+    profile: 'node',
+    name: node.name,
+    subject: issuer.ca.leafSubject(firstDns?.value ?? node.host),
+    sans: node.sans,
+    keyType: node.tls.key,
+    days: node.tls.days,
+    now,
+  });
+  return {
+    serial: issued.serial,
+    sans: issued.sans.map(formatSan),
+    notAfter: issued.certificate.notAfter,
+    keystore: keystoreBytes(issued, { format: node.tls.keystore.format, passwords, now }),
+  };
+}
+
+function ledgerEntry(
+  run: NodeRun,
+  serial: string,
+  fresh: FreshCertificate | undefined,
+  result: ChangeResult,
+  now: Date,
+): LedgerEntry {
+  const current = run.plan.current;
+  const deployed = result.status === 'deployed';
+  const restarted = deployed ? result.restarted : run.plan.action === 'restart';
+  return {
+    time: now.toISOString(),
+    node: run.target.node.name,
+    serial,
+    sans: fresh?.sans ?? current?.sans ?? [],
+    notAfter: (fresh?.notAfter ?? current?.notAfter ?? new Date(0)).toISOString(),
+    action: restarted ? 'restart' : run.plan.action,
+    result: result.status,
+    handshakeMs: deployed ? result.gate.handshakeMs : undefined,
+    roundTripMs: deployed ? result.gate.roundTripMs : undefined,
+    error: deployed ? undefined : result.reason,
+  };
+}

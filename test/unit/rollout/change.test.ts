@@ -1,0 +1,180 @@
+// The node protocol (back up → install → restart or reload → gate; on failure restore, restart,
+// prove the old state) on an in-memory Remote, a fake gate and a clock that jumps: every branch in
+// milliseconds. The same protocol on real sshd and HiveMQ is test/e2e/rollout.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
+import { applyChange, type ChangeSite, type NodeChange } from '../../../src/rollout/change.js';
+import { type Gate, GateError, type GateResult } from '../../../src/smoke/gate.js';
+import { FakeRemote } from '../../helpers/fake-remote.js';
+
+const BACKUP = '/etc/ssl/hivemq/backup/20261127T000000Z.Ab12Cd';
+const RESTART = '/opt/hivemq/bin/hivemq-service restart';
+
+/** A clock whose sleep only moves time on. */
+function jumpingClock(): Clock {
+  let now = Date.parse('2026-11-27T00:00:00Z');
+  return {
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
+}
+
+const served: GateResult = {
+  served: {} as GateResult['served'],
+  handshakeMs: 5,
+  roundTripMs: 7,
+  waitedMs: 0,
+};
+
+interface GateScript {
+  /** Serials a waitForSerial call sees served (per port); anything else times out. */
+  serving?: (port: number | undefined) => string | undefined;
+  checkFails?: string;
+}
+
+function fakeGate(script: GateScript) {
+  const calls: string[] = [];
+  const gate: Gate = {
+    waitForSerial: async (serial, _timeoutMs, port) => {
+      calls.push(`waitForSerial ${serial}${port === undefined ? '' : ` :${port}`}`);
+      if (script.serving?.(port) === serial) return { waitedMs: 1 };
+      throw new GateError(`did not serve serial ${serial}`);
+    },
+    check: async (serial) => {
+      calls.push(`check ${serial}`);
+      if (script.checkFails) throw new GateError(script.checkFails);
+      return served;
+    },
+    waitForClosed: async () => {
+      calls.push('waitForClosed');
+    },
+  };
+  return { gate, calls };
+}
+
+/** The broker log's reload count: `counts` one after another, the last one repeated. */
+function remoteWith(options: { reloadCounts?: number[]; restoreFails?: boolean; failWrites?: string } = {}) {
+  const counts = [...(options.reloadCounts ?? [0])];
+  return new FakeRemote({
+    failWrites: options.failWrites,
+    answer: (command) => {
+      if (command.includes('mktemp -d')) return { stdout: `${BACKUP}\n` };
+      if (command.includes('grep -c'))
+        return { stdout: `${counts.length > 1 ? counts.shift() : counts[0]}\n` };
+      if (options.restoreFails && command.includes('deploy-tls-restore'))
+        return { code: 1, stderr: 'cp: No space left on device' };
+      return undefined;
+    },
+  });
+}
+
+function site(remote: FakeRemote, gate: Gate): ChangeSite {
+  return {
+    remote,
+    gate,
+    restartCommand: RESTART,
+    brokerLog: '/opt/hivemq/log/hivemq.log',
+    backupRoot: '/etc/ssl/hivemq/backup',
+    backupPaths: ['/etc/ssl/hivemq/hivemq-keystore.jks', '/etc/ssl/hivemq/hivemq-truststore.jks'],
+    healthTimeoutMs: 60_000,
+    reloadTimeoutMs: 35_000,
+    clock: jumpingClock(),
+  };
+}
+
+const renewal: NodeChange = {
+  files: [{ path: '/etc/ssl/hivemq/hivemq-keystore.jks', data: new Uint8Array([1, 2, 3]), mode: 0o640 }],
+  serial: 'NEW',
+  newCertificate: true,
+  action: 'hot-reload',
+  servedBefore: { serial: 'OLD', port: 8883 },
+};
+
+const noop = () => {};
+
+describe('applyChange (the node protocol)', () => {
+  it('a keystore reload that shows as the new serial needs no restart', async () => {
+    const remote = remoteWith();
+    const { gate, calls } = fakeGate({ serving: () => 'NEW' });
+    const result = await applyChange(renewal, site(remote, gate), noop);
+    expect(result).toMatchObject({ status: 'deployed', restarted: false });
+    expect(remote.ran(RESTART)).toEqual([]);
+    expect(remote.written.map((f) => f.path)).toEqual(['/etc/ssl/hivemq/hivemq-keystore.jks']);
+    expect(calls).toEqual(['waitForSerial NEW', 'check NEW']);
+  });
+
+  it('a reload that is not observed in time falls back to one restart', async () => {
+    const remote = remoteWith();
+    const { gate } = fakeGate({ serving: () => 'OLD' }); // the re-hash never shows the new serial
+    const result = await applyChange(renewal, site(remote, gate), noop);
+    expect(result).toMatchObject({ status: 'deployed', restarted: true });
+    expect(remote.ran(RESTART)).toHaveLength(1);
+  });
+
+  it('a truststore-only change watches the broker log for the reload', async () => {
+    const trustOnly: NodeChange = { ...renewal, newCertificate: false, serial: 'OLD' };
+    const seen = remoteWith({ reloadCounts: [3, 3, 4] });
+    const { gate } = fakeGate({ serving: () => 'OLD' });
+    expect(await applyChange(trustOnly, site(seen, gate), noop)).toMatchObject({ restarted: false });
+    expect(seen.ran('grep -c').length).toBeGreaterThanOrEqual(3);
+
+    const unseen = remoteWith({ reloadCounts: [3] });
+    expect(await applyChange(trustOnly, site(unseen, gate), noop)).toMatchObject({ restarted: true });
+    expect(unseen.ran(RESTART)).toHaveLength(1);
+  });
+
+  it('a config change restarts at once', async () => {
+    const remote = remoteWith();
+    const { gate, calls } = fakeGate({ serving: () => 'NEW' });
+    const result = await applyChange({ ...renewal, action: 'restart' }, site(remote, gate), noop);
+    expect(result).toMatchObject({ status: 'deployed', restarted: true });
+    expect(remote.ran(RESTART)).toHaveLength(1);
+    expect(remote.ran('grep -c')).toEqual([]);
+    expect(calls).toEqual(['check NEW']);
+  });
+
+  it('a failed gate restores the backup, restarts, and proves the old serial on the old port', async () => {
+    const remote = remoteWith();
+    const { gate, calls } = fakeGate({
+      serving: (port) => (port === 8883 ? 'OLD' : 'NEW'),
+      checkFails: 'mutual-TLS MQTT round trip failed',
+    });
+    const result = await applyChange({ ...renewal, action: 'restart' }, site(remote, gate), noop);
+    expect(result).toMatchObject({
+      status: 'rolled-back',
+      reason: 'mutual-TLS MQTT round trip failed',
+      backup: BACKUP,
+    });
+    const restore = remote.ran('deploy-tls-restore');
+    expect(restore).toHaveLength(1);
+    expect(restore[0]).toContain(BACKUP);
+    expect(remote.ran(RESTART)).toHaveLength(2); // the change's restart, then the rollback's
+    expect(calls.at(-1)).toBe('waitForSerial OLD :8883');
+  });
+
+  it('a node that had no TLS listener is proven back without one', async () => {
+    const remote = remoteWith();
+    const { gate, calls } = fakeGate({ checkFails: 'did not serve' });
+    const first: NodeChange = { ...renewal, action: 'restart', servedBefore: undefined };
+    expect(await applyChange(first, site(remote, gate), noop)).toMatchObject({ status: 'rolled-back' });
+    expect(calls.at(-1)).toBe('waitForClosed');
+  });
+
+  it('a failed write is rolled back before anything restarts', async () => {
+    const remote = remoteWith({ failWrites: 'short write' });
+    const { gate } = fakeGate({ serving: () => 'OLD' });
+    const result = await applyChange(renewal, site(remote, gate), noop);
+    expect(result).toMatchObject({ status: 'rolled-back', reason: 'short write' });
+    expect(remote.ran('deploy-tls-restore')).toHaveLength(1);
+  });
+
+  it('a rollback that fails too says so and names the backup folder to restore by hand', async () => {
+    const remote = remoteWith({ restoreFails: true });
+    const { gate } = fakeGate({ checkFails: 'did not serve serial NEW' });
+    const failure = applyChange({ ...renewal, action: 'restart' }, site(remote, gate), noop);
+    await expect(failure).rejects.toThrow(/failed \(did not serve serial NEW\) and the rollback failed too/);
+    await expect(failure).rejects.toMatchObject({ node: 'broker1', hint: expect.stringContaining(BACKUP) });
+  });
+});
