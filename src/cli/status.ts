@@ -1,6 +1,7 @@
 // `deploy-tls status`: per node what is deployed and served, and for how long.
 import type { Command } from 'commander';
 import { status } from '../commands/status.js';
+import { DeployTlsError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { connectSsh } from '../remote/ssh.js';
 import { type CliIo, positiveInt, rendererFor } from './options.js';
@@ -34,5 +35,12 @@ export function addStatusCommand(program: Command, io: CliIo): void {
         { connect: connectSsh, resolveSecret: inventorySecretResolver(io), now: () => io.clock.now() },
       );
       io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderStatus(report)}`);
+      const bad = report.nodes.filter((row) => row.listener !== 'reachable');
+      if (bad.length > 0) {
+        throw new DeployTlsError(
+          `${bad.length} of ${report.nodes.length} nodes could not be read or do not serve TLS: ${bad.map((row) => row.node).join(', ')}`,
+          { hint: 'see the table above' },
+        );
+      }
     });
 }

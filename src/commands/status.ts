@@ -33,6 +33,8 @@ export interface NodeStatusRow {
 }
 
 export interface StatusReport {
+  /** Every node was read and serves TLS. */
+  ok: boolean;
   nodes: NodeStatusRow[];
   intermediateDaysLeft: number;
   rootDaysLeft: number;
@@ -74,6 +76,7 @@ export async function status(
     const byName = new Map([...read, ...failed].map((row) => [row.node, row]));
     const nodes = targets.flatMap((target) => byName.get(target.node.name) ?? []);
     return {
+      ok: nodes.every((row) => row.listener === 'reachable'),
       nodes,
       intermediateDaysLeft: ca.intermediate.daysLeft,
       rootDaysLeft: ca.root.daysLeft,

@@ -24,34 +24,55 @@ export async function runStage<I, T>(
   options: StageOptions,
 ): Promise<StageOutcome<I, T>[]> {
   const outcomes: StageOutcome<I, T>[] = items.map((item) => ({ item, status: 'skipped' }));
+  // Without a terminal (CI, cron, a pipe) lines are a log: no spinner glyphs, and each line names
+  // its node, since several nodes report at once.
+  const log = options.renderer === 'simple';
   let stopped = false;
   const tasks = new Listr(
     [
       {
         title,
-        task: (_ctx, parent) =>
-          parent.newListr(
+        task: async (_ctx, parent) => {
+          const nodes = parent.newListr(
             items.map((item, index) => ({
               title: titleOf(item),
-              skip: () => (stopped ? 'not started: an earlier node failed' : false),
+              skip: () => {
+                if (!stopped) return false;
+                return `${log ? `${titleOf(item)}: ` : ''}not started: an earlier node failed`;
+              },
               task: async (_c, task) => {
+                const name = titleOf(item);
                 try {
                   const value = await work(item, (text) => {
-                    task.output = text;
+                    task.output = log ? `${name}: ${text}` : text;
                   });
                   outcomes[index] = { item, status: 'ok', value };
                 } catch (error) {
                   outcomes[index] = { item, status: 'failed', error };
                   if (options.stopOnError) stopped = true;
-                  throw error;
+                  if (!log) throw error;
+                  throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
                 }
               },
             })),
             { concurrent: options.concurrency, exitOnError: false },
-          ),
+          );
+          await nodes.run();
+          // The stage line says how it went: never a tick when a node failed or was not started.
+          const failed = outcomes.filter((o) => o.status === 'failed').length;
+          const skipped = outcomes.filter((o) => o.status === 'skipped').length;
+          if (failed > 0)
+            throw new Error(
+              `${failed} of ${items.length} failed${skipped > 0 ? `, ${skipped} not started` : ''}`,
+            );
+        },
       },
     ],
-    { renderer: options.renderer as ListrRendererValue, exitOnError: false, collectErrors: false },
+    {
+      renderer: (log ? 'verbose' : options.renderer) as ListrRendererValue,
+      exitOnError: false,
+      collectErrors: false,
+    },
   );
   await tasks.run();
   return outcomes;

@@ -190,6 +190,11 @@ describe('deploy-tls --inventory on the sandbox', () => {
     expect(result.stdout).toMatch(/broker3\s+untouched\s+restart/);
     expect(result.stdout).toContain('did not serve serial');
     expect(result.stderr).toContain('rollout stopped: broker2 rolled-back');
+    // Without a terminal the progress is a log: no spinner glyphs, each line names its node, and
+    // the stage says it failed.
+    expect(result.stdout).not.toMatch(/^[❯›✔↓]/m);
+    expect(result.stdout).toContain('[FAILED] broker2: ');
+    expect(result.stdout).toMatch(/^\[FAILED\] 1 of 3 failed, 1 not started$/m);
     // broker1 moved; broker2 serves its old certificate from its old config again; broker3 never saw us.
     expect((await servedCertificate(node(1).address, node(1).host, 8884)).output).toContain(
       'Verify return code: 0 (ok)',

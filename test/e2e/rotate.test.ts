@@ -181,6 +181,13 @@ describe('rotation faults', () => {
     ]);
     expect(report.nodes[3].error.message).toContain(`cannot connect to root@${sandboxAddress(99)}`);
     expect(ledger()).toHaveLength(before + 3);
+
+    // status reads the others, names the one it could not read, and says so in its exit code.
+    const status = await deployTls(['status', '--inventory', withGhost]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/broker1\s+\S+\s+\S+\s+\d+\s+yes/);
+    expect(status.stdout).toContain(`! broker9: cannot connect to root@${sandboxAddress(99)}`);
+    expect(status.stderr).toContain('1 of 4 nodes could not be read or do not serve TLS');
   });
 
   it('a run killed mid-way leaves every node serving a valid certificate, and the next run completes', async () => {
