@@ -183,7 +183,7 @@ describe('deploy-tls --inventory on the sandbox', () => {
       pids: pids(),
     };
     const broker2Serial = (await servedCertificate(node(2).address, node(2).host)).serial;
-    const result = await deployTls(['--inventory', failing, '--health-timeout', '15']);
+    const result = await deployTls(['--inventory', failing, '--health-timeout', '30']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/broker1\s+deployed\s+restart/);
     expect(result.stdout).toMatch(/broker2\s+rolled-back\s+restart/);
