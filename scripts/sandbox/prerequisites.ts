@@ -47,7 +47,11 @@ export async function missingPackages(): Promise<string[]> {
 }
 
 export async function installMissing(log: (line: string) => void): Promise<void> {
-  const packages = await missingPackages();
+  await aptInstall(await missingPackages(), log);
+}
+
+/** Installs Debian packages without starting their services; tests use it for the tools they check with. */
+export async function aptInstall(packages: readonly string[], log: (line: string) => void): Promise<void> {
   if (packages.length === 0) return;
   log(`installing ${packages.join(', ')} (apt-get)`);
   const ownPolicy = !existsSync(POLICY_RC_D);
@@ -57,8 +61,10 @@ export async function installMissing(log: (line: string) => void): Promise<void>
     });
   try {
     const apt = $({ quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    await apt`apt-get update`;
-    await apt`apt-get install -y --no-install-recommends ${packages}`;
+    // Several checkouts (or test files) may install at once: wait for dpkg's lock instead of failing.
+    const wait = ['-o', 'DPkg::Lock::Timeout=600'];
+    await apt`apt-get ${wait} update`;
+    await apt`apt-get ${wait} install -y --no-install-recommends ${packages}`;
   } catch (cause) {
     throw new DeployTlsError(`apt-get could not install ${packages.join(', ')}`, {
       hint: 'check the apt sources and network, or install those packages by hand',

@@ -2,6 +2,8 @@
 // options and calls one command; the work happens below cli/.
 import { Command } from 'commander';
 import { addCaCommands } from './ca.js';
+import { addCompletionCommand } from './completion.js';
+import { addInspectCommand } from './inspect.js';
 import { addIssueCommands } from './issue.js';
 import type { CliIo } from './options.js';
 import { addRolloutCommands } from './rollout.js';
@@ -24,5 +26,7 @@ export function buildProgram(io: CliIo): Command {
   addVerifyCommand(program, io);
   addStatusCommand(program, io);
   addRotateCommand(program, io);
+  addInspectCommand(program, io);
+  addCompletionCommand(program, io); // last: it describes every command added before it
   return program;
 }
