@@ -193,8 +193,8 @@ describe('deploy-tls --inventory on the sandbox', () => {
     // Without a terminal the progress is a log: no spinner glyphs, each line names its node, and
     // the stage says it failed.
     expect(result.stdout).not.toMatch(/^[❯›✔↓]/m);
-    expect(result.stdout).toContain('[FAILED] broker2: ');
-    expect(result.stdout).toMatch(/^\[FAILED\] 1 of 3 failed, 1 not started$/m);
+    expect(result.stderr).toContain('[FAILED] broker2: restart: ');
+    expect(result.stderr).toMatch(/^\[FAILED\] 1 of 3 failed, 1 not started$/m);
     // broker1 moved; broker2 serves its old certificate from its old config again; broker3 never saw us.
     expect((await servedCertificate(node(1).address, node(1).host, 8884)).output).toContain(
       'Verify return code: 0 (ok)',
