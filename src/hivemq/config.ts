@@ -395,7 +395,10 @@ function checkSpec(config: HiveMqTlsConfig): void {
     ]),
   ];
   for (const [what, value] of collapsing)
-    if (value !== undefined && /[\u0000-\u001f\u007f]/.test(value))
+    if (
+      value !== undefined &&
+      [...value].some((char) => (char.codePointAt(0) ?? 0) < 0x20 || char === '\u007f')
+    )
       problems.push(`${what} contains a control character`);
     else if (value !== undefined && hasCharacterXmlCannotHold(value))
       problems.push(`${what} contains a character XML cannot hold`);
