@@ -30,7 +30,7 @@ function program(folder: string): string {
 }
 
 describe('systemd reads the unit as written', () => {
-  it.each(['node 20', '$HOME and ${HOME}', '100% %n %i', 'a;b|c&d>e<f*g?h[i]~j#k', 'ünïcödé'])(
+  it.each(['node 20', '$HOME and $' + '{HOME}', '100% %n %i', 'a;b|c&d>e<f*g?h[i]~j#k', 'ünïcödé'])(
     'an executable under "%s" is found, with hostile arguments after it',
     async (folder) => {
       const exe = program(folder);
