@@ -171,7 +171,13 @@ export const nodeSchema = z.strictObject({
   ...overridable,
 });
 
-const subjectValue = text(64); // RFC 5280 upper bounds: ub-organization-name etc. are 64
+/**
+ * RFC 5280's upper bound (ub-organization-name etc.) is 64. No "/": index.txt and openssl's -subj
+ * write a subject as /C=DE/O=… with no way to escape one, so it would split the value.
+ */
+const subjectValue = text(64).regex(/^[^/]*$/, {
+  error: 'a subject value cannot hold "/" (index.txt writes subjects as /C=…/O=… without escapes)',
+});
 
 export const inventorySchema = z.strictObject({
   ca: z.strictObject({

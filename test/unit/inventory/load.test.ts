@@ -234,12 +234,13 @@ ${node}`;
     const text = `ca:
   dir: ./pki
   password: { file: "./ca\\u0007.pass" }
-  subject: { O: "Example\\u0085" }
+  subject: { O: "Example\\u0085", OU: "Ops/Dev" }
 nodes: [{ name: broker1, host: broker1.example.com }]
 `;
     expect(problemsOf(text)).toEqual([
       'prod.yaml:3:21 ca.password.file: contains U+0007 at character 4, a control character no value may hold',
       'prod.yaml:4:17 ca.subject.O: contains U+0085 at character 7, a control character no value may hold',
+      'prod.yaml:4:38 ca.subject.OU: a subject value cannot hold "/" (index.txt writes subjects as /C=…/O=… without escapes)',
     ]);
   });
 
