@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { InputError, InventoryError, type InventoryProblem } from '../errors.js';
 import type { Subject } from '../pki/names.js';
@@ -108,7 +108,7 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
     path: formatPath(path),
     message,
   });
-  const parsed = inventorySchema.safeParse(doc.toJS());
+  const parsed = inventorySchema.safeParse(toPlainData(doc, file, at));
   if (!parsed.success) throw new InventoryError(file, inFileOrder(schemaProblems(parsed.error, located)));
 
   const problems: InventoryProblem[] = [];
@@ -117,6 +117,36 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
   );
   if (problems.length > 0) throw new InventoryError(file, inFileOrder(problems));
   return inventory;
+}
+
+/**
+ * The document as plain data. The yaml library refuses to expand aliases (*name) beyond a bound,
+ * as a "billion laughs" file would need (it throws a ReferenceError): that is a problem of the
+ * file, reported at its first alias.
+ */
+function toPlainData(doc: Document, file: string, at: (offset: number | undefined) => string): unknown {
+  try {
+    return doc.toJS();
+  } catch (cause) {
+    let first: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        first = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    throw new InventoryError(
+      file,
+      [
+        {
+          location: at(first),
+          path: '',
+          message: `its aliases (*name) expand to too much (${(cause as Error).message}): write the values out`,
+        },
+      ],
+      { cause },
+    );
+  }
 }
 
 /** Problems in the order a reader meets them in the file (line, then column). */

@@ -275,3 +275,22 @@ ${Array.from({ length: MAX_NODES + 1 }, (_, i) => `  - { name: b${i}, host: b${i
     expect(other?.tls.backups).toBe(12);
   });
 });
+
+describe('YAML aliases', () => {
+  it('refuses a file whose aliases expand too far ("billion laughs"), at its first alias', () => {
+    const laughs = Array.from({ length: 8 }, (_, i) =>
+      i === 0
+        ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'
+        : `a${i}: &a${i} [${Array(10)
+            .fill(`*a${i - 1}`)
+            .join(', ')}]`,
+    ).join('\n');
+    const [problem, ...others] = problemsOf(
+      `${laughs}\nca: { dir: ./pki, password: { env: X } }\nnodes: []\n`,
+    );
+    expect(others).toEqual([]);
+    expect(problem).toMatch(
+      /^prod\.yaml:2:\d+ : its aliases \(\*name\) expand to too much \(.*\): write the values out$/,
+    );
+  });
+});
