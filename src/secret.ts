@@ -37,3 +37,26 @@ export type SecretRef = { env: string } | { file: string };
 
 /** Reads a password reference (a side effect: env, files, a prompt), for messages labelled "…". */
 export type SecretResolver = (ref: SecretRef, label: string) => Promise<Secret>;
+
+/**
+ * Whether a password file gives its secret away: group or others may read it (or write it, and
+ * so choose the password). Like OpenSSH's refusal of a private key file others can read, but a
+ * warning, since the file may sit on a file system without POSIX modes. `mode` is stat's st_mode.
+ */
+export function passwordFileWarning(
+  path: string,
+  mode: number,
+): { message: string; hint: string } | undefined {
+  const exposed = mode & 0o066;
+  if (exposed === 0) return undefined;
+  const rights = (bits: number) =>
+    `${bits & 0o4 ? 'read' : ''}${bits & 0o4 && bits & 0o2 ? ' and write' : bits & 0o2 ? 'write' : ''}`;
+  const who = [
+    exposed & 0o060 ? `its group may ${rights((exposed >> 3) & 0o7)}` : '',
+    exposed & 0o006 ? `others may ${rights(exposed & 0o7)}` : '',
+  ].filter(Boolean);
+  return {
+    message: `the password file ${path} is mode ${(mode & 0o777).toString(8).padStart(4, '0')}: ${who.join(', ')} it`,
+    hint: `chmod 600 ${path} (only its owner should read a password)`,
+  };
+}

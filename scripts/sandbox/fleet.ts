@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeployTlsError } from '../../src/errors.js';
+import { ensureAuditKey } from './audit.js';
 import { brokerPid, startBroker, stopBroker, waitUntilServing, writeBrokerHome } from './broker.js';
 import { ensureHiveMQ } from './hivemq-jars.js';
 import { writeInventory, writeKnownHosts } from './inventory.js';
@@ -81,6 +82,7 @@ export async function up(options: UpOptions): Promise<{ nodes: NodeLayout[]; ssh
   await installMissing(log);
   await ensureHiveMQ(layout, log);
   await ensureClientKey(layout);
+  await ensureAuditKey(layout);
 
   const nodes = Array.from({ length: options.nodes }, (_, i) => nodeLayout(layout, i + 1));
   if (saved !== undefined && saved.sshPort !== sshPort) {

@@ -9,7 +9,7 @@ import { MOUNT_POINTS, MQTT_TLS_PORT, type NodeLayout, type SandboxLayout } from
 import { knownHostsLine } from './sshd.js';
 
 /** The sandbox's passwords: random per machine, in 0600 files the inventory points at. */
-export const SANDBOX_SECRETS = ['ca', 'keystore', 'truststore'] as const;
+export const SANDBOX_SECRETS = ['ca', 'keystore', 'truststore', 'client'] as const;
 
 export function secretFile(layout: SandboxLayout, name: (typeof SANDBOX_SECRETS)[number]): string {
   return path.join(layout.state, 'secrets', `${name}.pass`);
@@ -46,7 +46,7 @@ export function sandboxInventory(layout: SandboxLayout, nodes: NodeLayout[], ssh
         truststore: { password: { file: secretFile(layout, 'truststore') } },
       },
     },
-    clients: [{ name: 'mqtt-client' }],
+    clients: [{ name: 'mqtt-client', password: { file: secretFile(layout, 'client') } }],
     nodes: nodes.map((node) => ({
       name: node.name,
       host: node.host,

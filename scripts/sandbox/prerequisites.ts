@@ -18,6 +18,8 @@ const REQUIRED: ReadonlyArray<readonly [command: string, aptPackage: string]> = 
   ['java', 'openjdk-17-jdk-headless'],
   ['javac', 'openjdk-17-jdk-headless'],
   ['mvn', 'maven'],
+  // e2e checks the printed systemd unit with systemd's own parser (no running systemd needed).
+  ['systemd-analyze', 'systemd'],
 ];
 
 // Debian's maintainer scripts ask invoke-rc.d whether to start a service; exit 101 means "no".

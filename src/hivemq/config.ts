@@ -18,7 +18,15 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { InputError } from '../errors.js';
 import { type BranchNode, type DesiredNode, type LeafNode, reconcile } from './xml-edit.js';
-import { childElements, childText, firstChild, scanElements, textOf, type XmlElement } from './xml-scan.js';
+import {
+  childElements,
+  childText,
+  firstChild,
+  scanComments,
+  scanElements,
+  textOf,
+  type XmlElement,
+} from './xml-scan.js';
 
 export type ClientAuthMode = 'NONE' | 'OPTIONAL' | 'REQUIRED';
 export const CLIENT_AUTH_MODES: readonly ClientAuthMode[] = ['NONE', 'OPTIONAL', 'REQUIRED'];
@@ -80,20 +88,126 @@ export function applyTlsConfig(xml: string, config: HiveMqTlsConfig): string {
     checkClusterTransport(hivemq);
     desired.push(clusterNode(config.cluster));
   }
-  return reconcile(xml, hivemq, desired);
+  return checkEditedConfig(reconcile(xml, hivemq, desired), config);
 }
 
 /**
- * The same XML with the text of every element whose name ends in "password" replaced by ***, for
- * plan diffs and logs. Works on the raw text, so it also hides passwords in commented-out elements
- * and in files too broken to parse.
+ * The editor's output, parsed again before anyone may write it: it must be well-formed XML 1.0
+ * and read back as exactly the listener (and cluster TLS) that was asked for. A config.xml that
+ * HiveMQ cannot parse does not stop CE: it logs "Using default config" and serves plain MQTT
+ * (DESIGN.md), so a broken file must never reach a node. Returns `xml` when it passes.
+ */
+export function checkEditedConfig(xml: string, config: HiveMqTlsConfig): string {
+  const fail = (why: string) =>
+    new InputError(`the edited config.xml ${why}; nothing was written`, {
+      hint: "the node's config.xml holds something the editor does not handle: fix it by hand, or report it with the file (passwords removed)",
+    });
+  let hivemq: XmlElement;
+  try {
+    hivemq = parseHiveMq(xml);
+  } catch (error) {
+    throw fail(`is not valid: ${(error as Error).message}`);
+  }
+  const { listener } = config;
+  const read = readTlsListener(xml, listener.name);
+  const wanted: [string, unknown, unknown][] = [
+    ['port', read?.port, listener.port],
+    ['bind-address', read?.bindAddress, collapseSpace(listener.bindAddress)],
+    ['keystore path', read?.keystore?.path, collapseSpace(listener.keystore.path)],
+    ['keystore password', read?.keystore?.password, listener.keystore.password],
+    ['private-key-password', read?.keystore?.privateKeyPassword, listener.keystore.privateKeyPassword],
+    ['client-authentication-mode', read?.clientAuthenticationMode, listener.clientAuthenticationMode],
+  ];
+  if (listener.truststore)
+    wanted.push(
+      ['truststore path', read?.truststore?.path, collapseSpace(listener.truststore.path)],
+      ['truststore password', read?.truststore?.password, listener.truststore.password],
+    );
+  if (listener.protocols)
+    wanted.push(['protocols', read?.protocols ?? [], listener.protocols.map(collapseSpace)]);
+  if (listener.cipherSuites)
+    wanted.push(['cipher-suites', read?.cipherSuites ?? [], listener.cipherSuites.map(collapseSpace)]);
+  const { cluster } = config;
+  if (config.edition === 'enterprise' && cluster) {
+    const tcp = [firstChild(hivemq, 'cluster'), 'transport', 'tcp'].reduce<XmlElement | undefined>(
+      (parent, tag) => (typeof tag === 'string' ? parent && firstChild(parent, tag) : tag),
+      undefined,
+    );
+    const tls = tcp && firstChild(tcp, 'tls');
+    const keystore = tls && firstChild(tls, 'server-keystore');
+    const truststore = tls && firstChild(tls, 'server-certificate-truststore');
+    wanted.push(
+      ['cluster bind-port', tcp && collapsed(xml, tcp, 'bind-port'), String(cluster.bindPort)],
+      ['cluster tls enabled', tls && collapsed(xml, tls, 'enabled'), 'true'],
+      [
+        'cluster keystore',
+        keystore && readStore(xml, keystore),
+        { path: cluster.keystore.path, password: cluster.keystore.password },
+      ],
+      [
+        'cluster private-key-password',
+        keystore && childText(xml, keystore, 'private-key-password'),
+        cluster.keystore.privateKeyPassword,
+      ],
+      ['cluster truststore', truststore && readStore(xml, truststore), cluster.truststore],
+    );
+  }
+  const differs = wanted.filter(
+    ([, actual, expected]) => JSON.stringify(actual) !== JSON.stringify(expected),
+  );
+  if (differs.length > 0)
+    throw fail(
+      `does not read back as asked (${differs.map(([what]) => what).join(', ')} of listener "${listener.name}")`,
+    );
+  return xml;
+}
+
+/**
+ * The same XML with the content of every element whose name ends in "password" replaced by ***,
+ * for plan diffs and logs; an empty one stays empty, so a diff still shows "no password".
+ * Elements are found in the element tree (xml-scan), so a password in CDATA, an attribute value
+ * holding ">" or "</password>" in another element's text cannot slip past or be hidden by mistake.
+ * Commented-out elements have no tree: in a comment, everything after a start tag whose name ends
+ * in "password" up to its end tag (or the comment's end) is hidden. A document that is not
+ * well-formed is handled as one big comment, hiding more rather than less.
  */
 export function redactPasswords(xml: string): string {
-  return xml.replace(
-    /(<((?:[A-Za-z_][\w.-]*)?password)(?:\s[^>]*)?>)([\s\S]*?)(<\/\2\s*>)/gi,
-    (_whole, open: string, _tag: string, text: string, close: string) =>
-      `${open}${text === '' ? '' : '***'}${close}`,
-  );
+  if (!isWellFormed(xml)) return redactText(xml);
+  const edits: { start: number; end: number; text: string }[] = [];
+  const visit = (element: XmlElement) => {
+    if (isPasswordTag(element.tag)) {
+      if (element.closeStart > element.openEnd)
+        edits.push({ start: element.openEnd, end: element.closeStart, text: '***' });
+      return;
+    }
+    element.children.forEach(visit);
+  };
+  scanElements(xml).forEach(visit);
+  for (const comment of scanComments(xml))
+    edits.push({ ...comment, text: redactText(xml.slice(comment.start, comment.end)) });
+  let out = xml;
+  for (const edit of edits.sort((a, b) => b.start - a.start))
+    out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+  return out;
+}
+
+const isPasswordTag = (tag: string) => /password$/i.test(tag);
+
+/** Text without a tree: from each password-named start tag to its end tag, or to the end. */
+function redactText(text: string): string {
+  let out = '';
+  let at = 0;
+  const startTag = /<((?:[A-Za-z_][\w.:-]*)?password)(?:\s[^<>]*)?>/gi;
+  for (let match = startTag.exec(text); match; match = startTag.exec(text)) {
+    const contentStart = match.index + match[0].length;
+    if (contentStart <= at) continue;
+    const close = text.indexOf(`</${match[1]}`, contentStart);
+    const contentEnd = close === -1 ? text.length - (text.endsWith('-->') ? 3 : 0) : close;
+    out += text.slice(at, contentStart) + (contentEnd > contentStart ? '***' : '');
+    at = Math.max(contentStart, contentEnd);
+    startTag.lastIndex = at;
+  }
+  return out + text.slice(at);
 }
 
 /**
@@ -267,34 +381,81 @@ function checkSpec(config: HiveMqTlsConfig): void {
     nonEmpty('cluster keystore path', cluster.keystore.path);
     nonEmpty('cluster truststore path', cluster.truststore.path);
   }
-  const values = [listener.keystore, listener.truststore, cluster?.keystore, cluster?.truststore].flatMap(
-    (store) => (store ? Object.values(store) : []),
-  );
-  if (values.some(hasCharacterXmlCannotHold))
-    problems.push(
-      'a keystore or truststore path or password contains a control character, which XML cannot hold',
-    );
+  const stores = [listener.keystore, listener.truststore, cluster?.keystore, cluster?.truststore];
+  // Names, addresses, paths and lists are whitespace-collapsing in the xsd: a tab or line break in
+  // one would silently become a space, so none may hold any control character.
+  const collapsing: [string, string | undefined][] = [
+    ['listener name', listener.name],
+    ['listener bind address', listener.bindAddress],
+    ['cluster bind address', cluster?.bindAddress],
+    ...stores.map((store): [string, string | undefined] => ['a keystore or truststore path', store?.path]),
+    ...[...(listener.protocols ?? []), ...(listener.cipherSuites ?? [])].map((item): [string, string] => [
+      'a protocol or cipher suite',
+      item,
+    ]),
+  ];
+  for (const [what, value] of collapsing)
+    if (
+      value !== undefined &&
+      [...value].some((char) => (char.codePointAt(0) ?? 0) < 0x20 || char === '\u007f')
+    )
+      problems.push(`${what} contains a control character`);
+    else if (value !== undefined && hasCharacterXmlCannotHold(value))
+      problems.push(`${what} contains a character XML cannot hold`);
+  const passwords = [
+    listener.keystore.privateKeyPassword,
+    ...(cluster ? [cluster.keystore.privateKeyPassword] : []),
+    ...stores.map((store) => store?.password ?? ''),
+  ];
+  if (passwords.some(hasCharacterXmlCannotHold))
+    problems.push('a keystore or truststore password contains a control character, which XML cannot hold');
   if (problems.length > 0)
     throw new InputError(`cannot write the TLS listener "${listener.name}": ${problems.join('; ')}`, {
       hint: 'fix the tls settings in the inventory',
     });
 }
 
-/** XML 1.0 has no way to write C0 controls other than tab, LF and CR, escaped or not. */
+/**
+ * XML 1.0's Char production (§2.2): tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF.
+ * Nothing else can be written, escaped or not (a lone surrogate included).
+ */
 function hasCharacterXmlCannotHold(value: string): boolean {
+  return firstCharacterXmlCannotHold(value) !== undefined;
+}
+
+function firstCharacterXmlCannotHold(value: string): number | undefined {
+  let index = 0;
   for (const char of value) {
     const code = char.codePointAt(0) ?? 0;
     if (
       (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) ||
+      (code >= 0xd800 && code <= 0xdfff) ||
       code === 0xfffe ||
       code === 0xffff
     )
-      return true;
+      return index;
+    index += char.length;
   }
-  return false;
+  return undefined;
+}
+
+/** fast-xml-parser's validator accepts characters XML 1.0 forbids; HiveMQ's parser does not. */
+function isWellFormed(xml: string): boolean {
+  return XMLValidator.validate(xml) === true && !hasCharacterXmlCannotHold(xml);
 }
 
 function parseHiveMq(xml: string): XmlElement {
+  const bad = firstCharacterXmlCannotHold(xml);
+  if (bad !== undefined) {
+    const before = xml.slice(0, bad);
+    const line = before.split('\n').length;
+    const col = bad - before.lastIndexOf('\n');
+    const code = (xml.codePointAt(bad) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+    throw new InputError(
+      `config.xml is not well-formed XML at line ${line}:${col}: U+${code} is not a character XML 1.0 allows`,
+      { hint: 'fix config.xml by hand (or restore its backup) and run again' },
+    );
+  }
   const result = XMLValidator.validate(xml);
   if (result !== true) {
     const { msg, line, col } = result.err;
@@ -312,6 +473,10 @@ function parseHiveMq(xml: string): XmlElement {
       },
     );
   return root;
+}
+
+function collapseSpace(value: string): string {
+  return value.replace(/[\t\n\r ]+/g, ' ').trim();
 }
 
 function collapsed(xml: string, parent: XmlElement, tag: string): string | undefined {

@@ -1,5 +1,6 @@
 // Files on a node: back up what is there, install new files atomically, restore a backup.
 // Each is one shell script over the Remote, so a node sees a few round trips per rollout.
+import { RemoteError } from '../errors.js';
 import { type Remote, shellQuote } from '../remote/remote.js';
 
 export interface NodeFile {
@@ -24,28 +25,67 @@ export function backupStamp(now: Date): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
+/** How many backup folders a node keeps under <tls.dir>/backup when the inventory does not say. */
+export const DEFAULT_BACKUPS_KEPT = 5;
+
+/**
+ * Only folders this module named are ever pruned: <8 digits>T<6 digits>Z.<mktemp suffix>. An
+ * operator's own folder next to them (say backup/before-upgrade) never matches.
+ */
+const STAMPED_FOLDER = '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.*';
+
 /**
  * Copies the files that exist (cp -p keeps mode and owner) into backupRoot/<stamp>.<random>/:
  * sortable by time, and unique when two changes happen within one second (a rollover's phases).
+ * Then keeps the newest `keep` stamped folders, the one just made always among them (even when a
+ * node's clock once ran ahead and an older run left a later stamp).
  */
 export async function backupFiles(
   remote: Remote,
   backupRoot: string,
   paths: readonly string[],
   now: Date,
+  keep = DEFAULT_BACKUPS_KEPT,
 ): Promise<Backup> {
-  const copies = paths.map(
-    (path) => `if [ -e ${shellQuote(path)} ]; then cp -p ${shellQuote(path)} "$dir"/; fi`,
-  );
-  const script = [
-    'set -e',
-    `mkdir -p ${shellQuote(backupRoot)}`,
-    `dir=$(mktemp -d ${shellQuote(`${backupRoot}/${backupStamp(now)}.XXXXXX`)})`, // 0700, like a private folder
-    ...copies,
-    'echo "$dir"',
-  ].join('\n');
-  const dir = (await remote.run(script)).trim();
+  const script = backupScript(backupRoot, paths, backupStamp(now), keep);
+  const dir = (await remote.run(script)).replace(/\n$/, '');
+  if (!dir.startsWith(`${backupRoot}/`) || dir.includes('\n'))
+    throw new RemoteError(`the backup script reported an unexpected folder "${dir}"`, {
+      node: remote.node,
+      hint: `look into ${backupRoot} on the node`,
+    });
   return { dir, paths: [...paths] };
+}
+
+/**
+ * The script behind backupFiles. Values enter only as words quoted by shellQuote; the glob that
+ * finds old folders is this module's fixed pattern after the quoted root, so characters such as
+ * `*` in the root stay literal. Globs expand sorted (POSIX XCU 2.13.3), and LC_ALL=C makes that
+ * byte order, which for these stamps is time order.
+ */
+export function backupScript(
+  backupRoot: string,
+  paths: readonly string[],
+  stamp: string,
+  keep: number,
+): string {
+  if (!Number.isInteger(keep) || keep < 1) throw new Error(`keep ${keep} backups: at least 1`);
+  const q = shellQuote;
+  const copies = paths.map((path) => `if [ -e ${q(path)} ]; then cp -p -- ${q(path)} "$dir"/; fi`);
+  return [
+    'set -e',
+    'LC_ALL=C; export LC_ALL',
+    `mkdir -p -- ${q(backupRoot)}`,
+    `dir=$(mktemp -d -- ${q(`${backupRoot}/${stamp}.XXXXXX`)})`, // 0700, like a private folder
+    ...copies,
+    `set -- ${q(backupRoot)}/${STAMPED_FOLDER}`,
+    'n=$#',
+    'for old do',
+    `  [ "$n" -gt ${q(String(keep))} ] || break`,
+    '  if [ "$old" != "$dir" ] && [ -d "$old" ]; then rm -rf -- "$old"; n=$((n - 1)); fi',
+    'done',
+    `printf '%s\\n' "$dir"`,
+  ].join('\n');
 }
 
 /** All files in one round trip; none is replaced unless every one was written. */
@@ -55,11 +95,15 @@ export async function installFiles(remote: Remote, files: readonly NodeFile[]): 
 
 /** Puts every backed-up file back (copy then rename, so readers never see half a file). */
 export async function restoreBackup(remote: Remote, backup: Backup): Promise<void> {
+  await remote.run(restoreScript(backup));
+}
+
+export function restoreScript(backup: Backup): string {
+  const q = shellQuote;
   const steps = backup.paths.map((path) => {
-    const saved = shellQuote(`${backup.dir}/${path.split('/').pop()}`);
-    const target = shellQuote(path);
-    const temp = shellQuote(`${path}.deploy-tls-restore`);
-    return `if [ -e ${saved} ]; then cp -p ${saved} ${temp} && mv -f ${temp} ${target}; else rm -f ${target}; fi`;
+    const saved = q(`${backup.dir}/${path.split('/').pop()}`);
+    const temp = q(`${path}.deploy-tls-restore`);
+    return `if [ -e ${saved} ]; then cp -p -- ${saved} ${temp} && mv -f -- ${temp} ${q(path)}; else rm -f -- ${q(path)}; fi`;
   });
-  await remote.run(['set -e', ...steps].join('\n'));
+  return ['set -e', ...steps].join('\n');
 }

@@ -4,6 +4,11 @@ import { type Clock, elapsedMs } from '../clock.js';
 import { RemoteError } from '../errors.js';
 import { type Remote, shellQuote } from '../remote/remote.js';
 
+/**
+ * Runs the inventory's hivemq.restart as written: the one inventory value that is a command by
+ * design (the operator's own way to restart the broker). The loader refuses control characters in
+ * it, so it is one line; everything else deploy-tls runs on a node is built from quoted words.
+ */
 export async function restartBroker(remote: Remote, command: string): Promise<void> {
   const result = await remote.exec(command);
   if (result.code !== 0) {
@@ -20,11 +25,13 @@ export async function restartBroker(remote: Remote, command: string): Promise<vo
 /** HiveMQ's log line when its 10-second check swapped in changed keystore or truststore files. */
 export const SSL_RELOADED = 'Successfully updated changed SSL Context';
 
+export function reloadCountCommand(log: string): string {
+  return `grep -c -e ${shellQuote(SSL_RELOADED)} -- ${shellQuote(log)} 2>/dev/null || true`;
+}
+
 /** How many reloads the broker log records so far (0 when there is no log). */
 export async function reloadCount(remote: Remote, log: string): Promise<number> {
-  const result = await remote.exec(
-    `grep -c ${shellQuote(SSL_RELOADED)} ${shellQuote(log)} 2>/dev/null || true`,
-  );
+  const result = await remote.exec(reloadCountCommand(log));
   return Number.parseInt(result.stdout.trim() || '0', 10);
 }
 

@@ -58,6 +58,24 @@ export function scanElements(xml: string): XmlElement[] {
   return top;
 }
 
+/** Where each comment is (`<!--` to `-->` inclusive), skipping CDATA and the like as scanElements does. */
+export function scanComments(xml: string): { start: number; end: number }[] {
+  const comments: { start: number; end: number }[] = [];
+  let i = xml.indexOf('<');
+  while (i !== -1 && i < xml.length) {
+    if (xml.startsWith('<!--', i)) {
+      const end = after(xml, '-->', i + 4);
+      comments.push({ start: i, end });
+      i = end;
+    } else if (xml.startsWith('<![CDATA[', i)) i = after(xml, ']]>', i + 9);
+    else if (xml.startsWith('<?', i)) i = after(xml, '?>', i + 2);
+    else if (xml.startsWith('<!', i)) i = afterDoctype(xml, i);
+    else i = afterStartTag(xml, i);
+    i = xml.indexOf('<', i);
+  }
+  return comments;
+}
+
 export function childElements(parent: XmlElement, tag: string): XmlElement[] {
   return parent.children.filter((child) => child.tag === tag);
 }

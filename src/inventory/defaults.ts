@@ -1,5 +1,6 @@
 // What a node gets when neither `defaults:` nor the node says otherwise: DESIGN.md's production
 // defaults (systemd unit, /opt/hivemq, /etc/ssl/hivemq, port 8883, client certificates required).
+import { DEFAULT_BACKUPS_KEPT } from '../hivemq/install.js';
 import type { KeyType } from '../pki/profiles.js';
 import type { SecretRef } from './schema.js';
 
@@ -31,6 +32,8 @@ export interface TlsSettings {
   renewBefore: string;
   protocols: ('TLSv1.2' | 'TLSv1.3')[];
   cipherSuites?: string[];
+  /** Backup folders a node keeps under <dir>/backup. */
+  backups: number;
 }
 
 export interface ClusterSettings {
@@ -71,6 +74,7 @@ export const BUILTIN_DEFAULTS: NodeSettings = {
     days: 365,
     renewBefore: '30d',
     protocols: ['TLSv1.3', 'TLSv1.2'], // TLS 1.0/1.1 are refused
+    backups: DEFAULT_BACKUPS_KEPT,
   },
   cluster: { tls: true, bindPort: 7800 },
 };

@@ -1,14 +1,14 @@
 // Inventory file → validated Inventory with defaults merged into every node. Reports every
 // problem at once, each with file:line:col and its path, before anything else happens.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { InputError, InventoryError, type InventoryProblem } from '../errors.js';
 import type { Subject } from '../pki/names.js';
-import { formatSan, parseSan, type San } from '../pki/san.js';
+import { formatSan, isDnsName, parseSan, type San } from '../pki/san.js';
 import { BUILTIN_DEFAULTS, deepMerge, type NodeSettings } from './defaults.js';
 import { type InventoryInput, inventorySchema, type SecretRef } from './schema.js';
 
@@ -39,17 +39,56 @@ export interface Inventory {
 
 type Path = (string | number)[];
 
+/** A fleet's inventory is a few hundred KiB at most; a bigger file is a mistake or an attack. */
+export const MAX_INVENTORY_BYTES = 1024 * 1024;
+
+/**
+ * Names a node or client may not take: the CA's own files in the OpenSSL `ca` layout
+ * (certs/ca.cert.pem, intermediate/certs/intermediate.cert.pem, ca-chain.cert.pem, the rollover's
+ * intermediate-next and kept intermediate-<serial> files) and the tool's smoke-test client. A leaf
+ * named like one would write over it. Compared without case: macOS and Windows file systems do.
+ */
+const RESERVED_NAMES = ['ca', 'ca-chain', 'intermediate', 'intermediate-next', 'deploy-tls-smoke'];
+const RESERVED_PATTERN = /^intermediate-[0-9a-f]+$/i;
+
+export function reservedNameProblem(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (RESERVED_NAMES.includes(lower) || RESERVED_PATTERN.test(name))
+    return `"${name}" is reserved for the CA's own files (${RESERVED_NAMES.join(', ')}, intermediate-<serial>): choose another name`;
+  return undefined;
+}
+
+function tooBig(file: string, bytes: number): InputError {
+  return new InputError(
+    `${file} is ${(bytes / 1024 / 1024).toFixed(1)} MiB: an inventory is at most ${MAX_INVENTORY_BYTES / 1024 / 1024} MiB`,
+    { hint: 'check that --inventory names the inventory; split a very large fleet into several inventories' },
+  );
+}
+
 export async function loadInventory(file: string, env: NodeJS.ProcessEnv): Promise<Inventory> {
-  const text = await readFile(file, 'utf8').catch((cause) => {
-    throw new InputError(`cannot read the inventory ${file}`, {
+  const cannotRead = (cause: unknown) =>
+    new InputError(`cannot read the inventory ${file}`, {
       hint: 'check the path given to --inventory',
       cause,
     });
+  // Size first: reading a huge file (or /dev/zero) to refuse it afterwards would exhaust memory.
+  const info = await stat(file).catch((cause) => {
+    throw cannotRead(cause);
+  });
+  if (info.isFile() && info.size > MAX_INVENTORY_BYTES) throw tooBig(file, info.size);
+  if (!info.isFile())
+    throw new InputError(`the inventory ${file} is not a regular file`, {
+      hint: 'check the path given to --inventory',
+    });
+  const text = await readFile(file, 'utf8').catch((cause) => {
+    throw cannotRead(cause);
   });
   return parseInventory(text, file, env);
 }
 
 export function parseInventory(text: string, file: string, env: NodeJS.ProcessEnv): Inventory {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_INVENTORY_BYTES) throw tooBig(file, bytes);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => {
@@ -69,15 +108,57 @@ export function parseInventory(text: string, file: string, env: NodeJS.ProcessEn
     path: formatPath(path),
     message,
   });
-  const parsed = inventorySchema.safeParse(doc.toJS());
-  if (!parsed.success) throw new InventoryError(file, schemaProblems(parsed.error, located));
+  const parsed = inventorySchema.safeParse(toPlainData(doc, file, at));
+  if (!parsed.success) throw new InventoryError(file, inFileOrder(schemaProblems(parsed.error, located)));
 
   const problems: InventoryProblem[] = [];
   const inventory = build(parsed.data, file, env, (path, message, useKey) =>
     problems.push(located(path, message, useKey)),
   );
-  if (problems.length > 0) throw new InventoryError(file, problems);
+  if (problems.length > 0) throw new InventoryError(file, inFileOrder(problems));
   return inventory;
+}
+
+/**
+ * The document as plain data. The yaml library refuses to expand aliases (*name) beyond a bound,
+ * as a "billion laughs" file would need (it throws a ReferenceError): that is a problem of the
+ * file, reported at its first alias.
+ */
+function toPlainData(doc: Document, file: string, at: (offset: number | undefined) => string): unknown {
+  try {
+    return doc.toJS();
+  } catch (cause) {
+    let first: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        first = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    throw new InventoryError(
+      file,
+      [
+        {
+          location: at(first),
+          path: '',
+          message: `its aliases (*name) expand to too much (${(cause as Error).message}): write the values out`,
+        },
+      ],
+      { cause },
+    );
+  }
+}
+
+/** Problems in the order a reader meets them in the file (line, then column). */
+function inFileOrder(problems: InventoryProblem[]): InventoryProblem[] {
+  const position = (problem: InventoryProblem) => {
+    const [, line = '0', col = '0'] = /:(\d+):(\d+)$/.exec(problem.location) ?? [];
+    return Number(line) * 1e6 + Number(col);
+  };
+  return problems
+    .map((problem, index) => ({ problem, index }))
+    .sort((a, b) => position(a.problem) - position(b.problem) || a.index - b.index)
+    .map(({ problem }) => problem);
 }
 
 function schemaProblems(
@@ -101,12 +182,9 @@ type Report = (path: Path, message: string, useKey?: boolean) => void;
 function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, report: Report): Inventory {
   const base = dirname(resolve(file));
   const defaults = deepMerge(BUILTIN_DEFAULTS, input.defaults);
-  const seen = new Map<string, number>();
+  checkNames(input, report);
   const nodes = input.nodes.map((raw, index): InventoryNode => {
-    const first = seen.get(raw.name);
-    if (first !== undefined)
-      report(['nodes', index, 'name'], `duplicate node name "${raw.name}" (also nodes[${first}])`);
-    seen.set(raw.name, index);
+    checkHost(raw, index, report);
     const settings = deepMerge(defaults, {
       ssh: raw.ssh,
       hivemq: raw.hivemq,
@@ -148,10 +226,58 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       key: client.key ?? defaults.tls.key,
       days: client.days,
       out: expandPath(client.out ?? `clients/${client.name}`, base, env),
-      password: expandRef(client.password ?? defaults.tls.keystore.password, base, env),
+      password: expandRef(client.password, base, env),
     })),
     nodes,
   };
+}
+
+/**
+ * Node and client names become file names in the CA (certs/<name>.cert.pem, private/<name>.key.pem)
+ * and keystore aliases: no two may be equal (without case, as on case-insensitive file systems),
+ * and none may be one of the CA's own.
+ */
+function checkNames(input: InventoryInput, report: Report): void {
+  const seen = new Map<string, string>();
+  const entries = [
+    ...input.nodes.map((node, i) => ({
+      name: node.name,
+      path: ['nodes', i, 'name'] as Path,
+      where: `nodes[${i}]`,
+    })),
+    ...(input.clients ?? []).map((client, i) => ({
+      name: client.name,
+      path: ['clients', i, 'name'] as Path,
+      where: `clients[${i}]`,
+    })),
+  ];
+  for (const entry of entries) {
+    const reserved = reservedNameProblem(entry.name);
+    if (reserved) report(entry.path, reserved);
+    const key = entry.name.toLowerCase();
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, entry.where);
+    else {
+      const kind = (where: string) => (where.startsWith('nodes') ? 'node' : 'client');
+      const what =
+        kind(first) === kind(entry.where)
+          ? `duplicate ${kind(first)} name "${entry.name}" (also ${first})`
+          : `"${entry.name}" names both a node and a client (also ${first}): their certificates would share files`;
+      report(entry.path, what);
+    }
+  }
+}
+
+/**
+ * host goes into the certificate and TLS checks (without a sans list nodeSans checks it as the
+ * SAN it becomes); address is where SSH and MQTT connect.
+ */
+function checkHost(node: InventoryInput['nodes'][number], index: number, report: Report): void {
+  for (const key of node.sans ? (['host', 'address'] as const) : (['address'] as const)) {
+    const value = node[key];
+    if (value !== undefined && !isIP(value) && !isDnsName(value))
+      report(['nodes', index, key], `"${value}" is neither a DNS name nor an IP address`);
+  }
 }
 
 /** The node's SANs; without a list, its host (and its address when that is an IP). */

@@ -11,23 +11,78 @@ const port = z
 
 const nonEmpty = z.string({ error: 'expected text' }).min(1, { error: 'must not be empty' });
 
-/** A password is never written into the inventory: it names where to read it. */
-export const secretRef = z.union([z.strictObject({ env: nonEmpty }), z.strictObject({ file: nonEmpty })], {
-  error: (issue) =>
-    typeof issue.input === 'string' || typeof issue.input === 'number'
-      ? 'a password written inline: refuse to keep secrets in the inventory'
-      : 'expected { env: VARIABLE } or { file: PATH }',
+/**
+ * Characters no inventory value may hold: C0 and C1 controls and DEL (a newline would end a
+ * crontab line or a shell command, an escape rewrites the operator's terminal, and XML 1.0 cannot
+ * hold most of them), the Unicode line and paragraph separators, and the bidirectional formatting
+ * controls (Unicode TR#9), which make a value read differently in a message or a diff from the
+ * bytes that get used. Written as escapes so inventory.schema.json carries the same pattern.
+ */
+const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const WITHOUT_CONTROL = new RegExp(`^[^${CONTROL}]*$`);
+const A_CONTROL = new RegExp(`[${CONTROL}]`);
+
+/** "contains U+000A (a control character)": which one, since most of them print as nothing. */
+export function controlCharacterProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const found = A_CONTROL.exec(value)?.[0];
+  if (found === undefined) return undefined;
+  const code = (found.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  return `contains U+${code} at character ${A_CONTROL.exec(value)?.index ?? 0}, a control character no value may hold`;
+}
+
+/** Non-empty text on one line, without control characters. */
+const text = (max = 1024) =>
+  nonEmpty.max(max, { error: `at most ${max} characters` }).regex(WITHOUT_CONTROL, {
+    error: (issue) => controlCharacterProblem(issue.input) ?? 'a control character',
+  });
+
+/** A path on the control host: relative to the inventory, ~/…, or absolute. PATH_MAX is 4096 on Linux. */
+const localPath = text(4096);
+
+/**
+ * A path on a node. Absolute, because a relative one would depend on the SSH user's home folder
+ * (and, with sudo, on root's), and the same inventory must mean the same files on every node.
+ */
+const remotePath = text(4096).regex(/^\//, {
+  error: (issue) => `"${issue.input}" is not an absolute path: paths on a node start with /`,
 });
 
 const duration = z
   .string()
   .regex(RENEWAL_WINDOW, { error: `write a renewal window as ${RENEWAL_WINDOW_HINT}` });
 
+/**
+ * A user or group name as useradd(8) allows it. It becomes chown's owner:group word on the node,
+ * where a ":" would start another group and a leading "-" an option.
+ */
+const accountName = z.string({ error: 'expected text' }).regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, {
+  error: 'a user or group name is up to 32 letters, digits, "_", "." and "-", not starting with "-" or "."',
+});
+
+/** An environment variable name as POSIX sh can export it. */
+const envName = z.string({ error: 'expected text' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: 'an environment variable name is letters, digits and "_", not starting with a digit',
+});
+
+/** A password is never written into the inventory: it names where to read it. */
+const passwordRef = (missing: string) =>
+  z.union([z.strictObject({ env: envName }), z.strictObject({ file: localPath })], {
+    error: (issue) =>
+      issue.input === undefined
+        ? missing
+        : typeof issue.input === 'string' || typeof issue.input === 'number'
+          ? 'a password written inline: refuse to keep secrets in the inventory'
+          : 'expected { env: VARIABLE } or { file: PATH }',
+  });
+
+export const secretRef = passwordRef('expected { env: VARIABLE } or { file: PATH }');
+
 export const sshSchema = z.strictObject({
-  user: nonEmpty.optional(),
+  user: text(255).optional(),
   port: port.optional(),
-  privateKey: nonEmpty.optional(),
-  knownHosts: nonEmpty.optional(),
+  privateKey: localPath.optional(),
+  knownHosts: localPath.optional(),
   /** Run remote commands through sudo when the SSH user is not root. */
   become: z.boolean().optional(),
   /** Authenticate through ssh-agent ($SSH_AUTH_SOCK) instead of privateKey. */
@@ -35,17 +90,43 @@ export const sshSchema = z.strictObject({
 });
 
 export const hivemqSchema = z.strictObject({
-  home: nonEmpty.optional(),
+  home: remotePath.optional(),
   edition: z.enum(['community', 'enterprise']).optional(),
-  serviceUser: nonEmpty.optional(),
-  restart: nonEmpty.optional(),
-  log: nonEmpty.optional(),
+  serviceUser: accountName.optional(),
+  /**
+   * The operator's own restart command, run on the node as written: the one inventory value that
+   * is a command by design. One line, no control characters.
+   */
+  restart: text(4096).optional(),
+  log: remotePath.optional(),
 });
 
+/**
+ * The address a listener binds on the node: an IP literal (IPv4, or IPv6 without brackets), or
+ * 0.0.0.0 / :: for all. Not a host name: HiveMQ would resolve it when it starts, a name with
+ * several addresses binds only one of them, and the plan compares addresses as written.
+ */
+const bindAddress = z.union([z.ipv4(), z.ipv6()], {
+  error: (issue) =>
+    `"${String(issue.input)}" is not an IP address: bind to an address of the node (IPv6 without brackets), or 0.0.0.0 / :: for all`,
+});
+
+/** JSSE's standard names (Java Security Standard Algorithm Names), e.g. TLS_AES_256_GCM_SHA384. */
+const cipherSuite = z.string({ error: 'expected text' }).regex(/^[A-Za-z0-9_]{1,128}$/, {
+  error: 'a cipher suite is a Java standard name such as TLS_AES_256_GCM_SHA384 (letters, digits and "_")',
+});
+
+/** How many backup folders a node keeps (the newest; the one a rollout just made always among them). */
+const backups = z
+  .number({ error: 'expected a number' })
+  .int({ error: 'a whole number' })
+  .min(1, { error: 'keep at least 1 backup (the one a rollout restores from)' })
+  .max(100, { error: 'at most 100 backups' });
+
 export const tlsSchema = z.strictObject({
-  dir: nonEmpty.optional(),
+  dir: remotePath.optional(),
   listener: z
-    .strictObject({ name: nonEmpty.optional(), port: port.optional(), bindAddress: nonEmpty.optional() })
+    .strictObject({ name: text(255).optional(), port: port.optional(), bindAddress: bindAddress.optional() })
     .optional(),
   clientAuth: z.enum(['NONE', 'OPTIONAL', 'REQUIRED']).optional(),
   keystore: z
@@ -60,7 +141,9 @@ export const tlsSchema = z.strictObject({
   days: z.number().int().positive().optional(),
   renewBefore: duration.optional(),
   protocols: z.array(z.enum(['TLSv1.2', 'TLSv1.3'])).optional(),
-  cipherSuites: z.array(nonEmpty).optional(),
+  cipherSuites: z.array(cipherSuite).max(200, { error: 'at most 200 cipher suites' }).optional(),
+  /** Backup folders kept under <dir>/backup (default 5). */
+  backups: backups.optional(),
 });
 
 export const clusterSchema = z.strictObject({ tls: z.boolean().optional(), bindPort: port.optional() });
@@ -76,25 +159,40 @@ const nodeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
   error: 'a node name is letters, digits, ".", "_" and "-" (it names files and keystore aliases)',
 });
 
+/** Enough for any real fleet; it bounds what one run holds (an SSH connection per node, kept open). */
+export const MAX_NODES = 1000;
+export const MAX_CLIENTS = 1000;
+
 export const nodeSchema = z.strictObject({
   name: nodeName,
-  host: nonEmpty,
-  address: nonEmpty.optional(),
-  sans: z.array(z.string()).optional(),
+  host: text(253),
+  address: text(253).optional(),
+  sans: z.array(text(260)).max(100, { error: 'at most 100 SANs' }).optional(),
   ...overridable,
+});
+
+/**
+ * RFC 5280's upper bound (ub-organization-name etc.) is 64. No "/": index.txt and openssl's -subj
+ * write a subject as /C=DE/O=… with no way to escape one, so it would split the value.
+ */
+const subjectValue = text(64).regex(/^[^/]*$/, {
+  error: 'a subject value cannot hold "/" (index.txt writes subjects as /C=…/O=… without escapes)',
 });
 
 export const inventorySchema = z.strictObject({
   ca: z.strictObject({
-    dir: nonEmpty,
+    dir: localPath,
     password: secretRef,
     subject: z
       .strictObject({
-        C: z.string().length(2).optional(),
-        ST: z.string().optional(),
-        L: z.string().optional(),
-        O: z.string().optional(),
-        OU: z.string().optional(),
+        C: z
+          .string()
+          .regex(/^[A-Z]{2}$/, { error: 'a two-letter country code such as DE' })
+          .optional(),
+        ST: subjectValue.optional(),
+        L: subjectValue.optional(),
+        O: subjectValue.optional(),
+        OU: subjectValue.optional(),
       })
       .optional(),
   }),
@@ -106,13 +204,24 @@ export const inventorySchema = z.strictObject({
         key: z.enum(KEY_TYPES).optional(),
         days: z.number().int().positive().optional(),
         /** Where the bundle is kept (default ./clients/<name> beside the inventory). */
-        out: nonEmpty.optional(),
-        /** The bundle's keystore and PEM-key password (default: the nodes' keystore password). */
-        password: secretRef.optional(),
+        out: localPath.optional(),
+        /**
+         * The bundle's keystore and PEM-key password; required. The bundle leaves the control host
+         * for an application, so its password must not also open the brokers' keystores.
+         */
+        password: passwordRef(
+          'a client bundle needs a password of its own: add password: { env: VARIABLE } or { file: PATH }',
+        ),
       }),
     )
+    .max(MAX_CLIENTS, { error: `an inventory holds at most ${MAX_CLIENTS} clients` })
     .optional(),
-  nodes: z.array(nodeSchema).min(1, { error: 'an inventory needs at least one node' }),
+  nodes: z
+    .array(nodeSchema)
+    .min(1, { error: 'an inventory needs at least one node' })
+    .max(MAX_NODES, {
+      error: `an inventory holds at most ${MAX_NODES} nodes; split the fleet into several inventories`,
+    }),
 });
 
 export type InventoryInput = z.infer<typeof inventorySchema>;

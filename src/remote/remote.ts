@@ -37,7 +37,13 @@ export interface Remote {
   readonly roundTrips: number;
 }
 
-/** Quotes one word for POSIX sh. */
+/**
+ * Quotes one word for POSIX sh: the one way a value (an inventory path, a user name, a number)
+ * enters a remote script. Every script here is fixed text plus words quoted by this function;
+ * the text refers to what it made of them only through its own variables, always as "$var", so a
+ * value is never parsed by a shell (POSIX XCU 2.2.2: inside single quotes every character is
+ * literal; a single quote itself is closed, escaped and reopened).
+ */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
@@ -48,35 +54,39 @@ const octal = (mode: number) => mode.toString(8).padStart(4, '0');
  * The shell script behind putAtomicAll: file contents arrive back to back on stdin (never on the
  * command line), `head -c` takes each one's exact length into a mktemp file (0600 from birth).
  * Few processes per call: on a node every one costs a fork, and a fleet is many nodes.
+ * Temp files are held in variables t0, t1, …, and the cleanup trap names each as one quoted word:
+ * a folder with a space in its name must never split into the path of some other file.
  */
 export function atomicWriteScript(files: readonly (PutOptions & { path: string; length: number })[]): string {
+  const q = shellQuote;
   const dirs = [...new Set(files.map((file) => posix.dirname(file.path)))];
   const temps = files.map((_, i) => `"$t${i}"`);
   const lines = [
     'set -e',
-    `mkdir -p ${dirs.map(shellQuote).join(' ')}`,
-    'tmps=""',
-    `trap 'rm -f $tmps' EXIT`,
+    files.map((_, i) => `t${i}=`).join(' '),
+    `trap 'rm -f -- ${files.map((_, i) => `\${t${i}:+"$t${i}"}`).join(' ')}' EXIT`,
+    `mkdir -p -- ${dirs.map(q).join(' ')}`,
   ];
   files.forEach((file, i) => {
     lines.push(
-      `t${i}=$(mktemp ${shellQuote(`${posix.dirname(file.path)}/.deploy-tls.XXXXXX`)}); tmps="$tmps $t${i}"`,
-      `head -c ${file.length} > "$t${i}"`,
+      `t${i}=$(mktemp -- ${q(`${posix.dirname(file.path)}/.deploy-tls.XXXXXX`)})`,
+      `head -c ${q(String(file.length))} > "$t${i}"`,
     );
   });
   // A short read (the connection dropped mid-stream) must never be renamed into place.
+  const sizes = files.map((file) => `${file.length} `).join('');
   lines.push(
-    `[ "$(stat -c %s ${temps.join(' ')} | tr '\\n' ' ')" = "${files.map((f) => `${f.length} `).join('')}" ] || { echo 'short write' >&2; exit 1; }`,
+    `[ "$(stat -c %s -- ${temps.join(' ')} | tr '\\n' ' ')" = ${q(sizes)} ] || { echo 'short write' >&2; exit 1; }`,
   );
   for (const [mode, indexes] of groupBy(files, (file) => octal(file.mode))) {
-    lines.push(`chmod ${mode} ${indexes.map((i) => temps[i]).join(' ')}`);
+    lines.push(`chmod ${q(mode)} -- ${indexes.map((i) => temps[i]).join(' ')}`);
   }
   for (const [owner, indexes] of groupBy(files, ownerOf)) {
-    if (owner) lines.push(`chown ${shellQuote(owner)} ${indexes.map((i) => temps[i]).join(' ')}`);
+    if (owner) lines.push(`chown -- ${q(owner)} ${indexes.map((i) => temps[i]).join(' ')}`);
   }
-  lines.push(`sync ${temps.join(' ')}`);
-  lines.push(...files.map((file, i) => `mv -f "$t${i}" ${shellQuote(file.path)}`));
-  lines.push('trap - EXIT', `sync ${dirs.map(shellQuote).join(' ')} 2>/dev/null || true`);
+  lines.push(`sync -- ${temps.join(' ')}`);
+  lines.push(...files.map((file, i) => `mv -f -- "$t${i}" ${q(file.path)}`));
+  lines.push('trap - EXIT', `sync -- ${dirs.map(q).join(' ')} 2>/dev/null || true`);
   return lines.join('\n');
 }
 

@@ -1,7 +1,7 @@
 // Runs the built CLI as a user would: a child process with its own env, no TTY.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,13 +27,18 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Path → sha256 of every file under dir: proof that a failed command wrote nothing. */
+/**
+ * Path → sha256 of every file under dir: proof that a failed command wrote nothing. A symlink
+ * counts as its target's name (it may point into a node's namespace, dangling on the host).
+ */
 export function treeHashes(dir: string): Record<string, string> {
   const hashes: Record<string, string> = {};
   const walk = (sub: string) => {
     for (const name of readdirSync(join(dir, sub))) {
       const rel = join(sub, name);
-      if (statSync(join(dir, rel)).isDirectory()) walk(rel);
+      const info = lstatSync(join(dir, rel));
+      if (info.isSymbolicLink()) hashes[rel] = `-> ${readlinkSync(join(dir, rel))}`;
+      else if (info.isDirectory()) walk(rel);
       else
         hashes[rel] = createHash('sha256')
           .update(readFileSync(join(dir, rel)))

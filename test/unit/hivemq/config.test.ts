@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
 import {
   applyTlsConfig,
+  checkEditedConfig,
   type HiveMqTlsConfig,
   readTlsListener,
   redactPasswords,
@@ -248,10 +249,39 @@ describe('redactPasswords', () => {
   });
 
   it('hides passwords in comments and in files too broken to parse', () => {
+    // In a comment (and in a broken file) a password start tag hides everything up to its end tag,
+    // or up to the end when there is none.
     expect(redactPasswords('<!-- <password>old</password> --><hivemq><private-key-password>x')).toBe(
-      '<!-- <password>***</password> --><hivemq><private-key-password>x',
+      '<!-- <password>***</password> --><hivemq><private-key-password>***',
     );
+    expect(
+      redactPasswords(
+        '<hivemq>\n  <!-- <keystore><password>old</password>\n  <private-key-password>old2 -->\n</hivemq>',
+      ),
+    ).toBe('<hivemq>\n  <!-- <keystore><password>***</password>\n  <private-key-password>***-->\n</hivemq>');
     expect(redactPasswords('<password></password><password/>')).toBe('<password></password><password/>');
+  });
+
+  it('works on the element tree: CDATA, attributes with ">" and look-alike text cannot fool it', () => {
+    const xml = [
+      '<hivemq>',
+      // A CDATA section may hold "</password>": the regex stopped there and printed the rest.
+      '  <keystore><password><![CDATA[first</password>rest]]></password></keystore>',
+      '  <truststore><password note="a>b">quoted</password></truststore>',
+      '  <description><![CDATA[<password>not a password</password>]]></description>',
+      '  <PASSWORD> spaced </PASSWORD>',
+      '</hivemq>',
+    ].join('\n');
+    expect(redactPasswords(xml)).toBe(
+      [
+        '<hivemq>',
+        '  <keystore><password>***</password></keystore>',
+        '  <truststore><password note="a>b">***</password></truststore>',
+        '  <description><![CDATA[<password>not a password</password>]]></description>',
+        '  <PASSWORD>***</PASSWORD>',
+        '</hivemq>',
+      ].join('\n'),
+    );
   });
 });
 
@@ -269,6 +299,45 @@ describe('input errors', () => {
     expect((error as InputError).message).toMatch(/^config\.xml is not well-formed XML at line 26:\d+: /);
     expect((error as InputError).hint).toBeTruthy();
     expect(() => readTlsListener(broken, 'secure-listener')).toThrow(InputError);
+  });
+
+  it('refuses a config.xml holding a character XML 1.0 does not allow, naming line:col', () => {
+    // fast-xml-parser's validator lets it through; HiveMQ's parser would not, and CE then serves
+    // its default config (plain MQTT): such a file must never be edited and written back.
+    const broken = STOCK.replace('<port>1883</port>', '<port>1883</port><!-- \u0001 -->');
+    expect(() => applyTlsConfig(broken, community())).toThrow(
+      /^config\.xml is not well-formed XML at line \d+:\d+: U\+0001 is not a character XML 1\.0 allows$/,
+    );
+  });
+
+  it.each([
+    ['name', { name: 'secure\u0001listener' }],
+    ['bind address', { bindAddress: '0.0.0.0\n' }],
+    ['protocols', { protocols: ['TLSv1.3\u0000'] }],
+    ['cipher suites', { cipherSuites: ['TLS_AES_128_GCM_SHA256\t'] }],
+    ['keystore path', { keystore: { ...listenerSpec().keystore, path: '/etc/ssl/\u001bx.jks' } }],
+    ['private key password', { keystore: { ...listenerSpec().keystore, privateKeyPassword: 'a\u0002' } }],
+    ['truststore password (a lone surrogate)', { truststore: { path: '/t.jks', password: 'a\ud800b' } }],
+  ])('refuses a listener %s XML cannot hold, before editing', (_what, overrides) => {
+    expect(() => applyTlsConfig(STOCK, community(overrides))).toThrow(/^cannot write the TLS listener/);
+  });
+
+  it('re-reads its output and refuses one that is not well-formed or does not say what was asked', () => {
+    const config = community();
+    const good = applyTlsConfig(STOCK, config);
+    expect(checkEditedConfig(good, config)).toBe(good);
+    expect(() => checkEditedConfig(good.replace('</tls-tcp-listener>', ''), config)).toThrow(
+      /^the edited config\.xml is not valid: config\.xml is not well-formed XML at line \d+:\d+: .*; nothing was written$/,
+    );
+    expect(() =>
+      checkEditedConfig(good.replace('<name>secure-listener</name>', '<name>other</name>'), config),
+    ).toThrow(/does not read back as asked \(port, bind-address, .*\)/);
+    expect(() => checkEditedConfig(good.replace('test-store-pass', 'test-store-pass '), config)).toThrow(
+      'the edited config.xml does not read back as asked (keystore password of listener "secure-listener"); nothing was written',
+    );
+    expect(() => checkEditedConfig(good.replace('REQUIRED', 'NONE'), config)).toThrow(
+      '(client-authentication-mode of',
+    );
   });
 
   it('refuses a document whose root is not <hivemq>', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InventoryError } from '../../../src/errors.js';
-import { parseInventory } from '../../../src/inventory/load.js';
+import { MAX_INVENTORY_BYTES, parseInventory } from '../../../src/inventory/load.js';
+import { MAX_NODES } from '../../../src/inventory/schema.js';
 
 const env = { HOME: '/home/ops' };
 
@@ -14,6 +15,7 @@ defaults:
   tls: { listener: { port: 8884 } }
 clients:
   - name: mqtt-client
+    password: { env: MQTT_CLIENT_PASSWORD }
 nodes:
   - name: broker1
     host: broker1.example.com
@@ -61,7 +63,7 @@ describe('inventory', () => {
         key: 'rsa-2048',
         days: undefined,
         out: '/srv/deploy/clients/mqtt-client',
-        password: { env: 'HIVEMQ_KEYSTORE_PASSWORD' },
+        password: { env: 'MQTT_CLIENT_PASSWORD' },
       },
     ]);
   });
@@ -119,5 +121,176 @@ nodes:
     expect(problemsOf('ca: { dir: ./pki, password: { env: X } }\nnodes: []\n')).toEqual([
       'prod.yaml:2:8 nodes: an inventory needs at least one node',
     ]);
+  });
+});
+
+describe('hostile and out-of-bounds values', () => {
+  /** A one-node inventory with `extra` lines appended to the node (6 spaces deep) or replacing parts. */
+  const inventory = (node: string, top = '') => `ca: { dir: ./pki, password: { env: CA_PASS } }
+${top}nodes:
+  - name: broker1
+    host: broker1.example.com
+${node}`;
+
+  it.each([
+    [
+      'tls:\n      dir: etc/ssl/hivemq\n',
+      'prod.yaml:6:12 nodes[0].tls.dir: "etc/ssl/hivemq" is not an absolute path',
+    ],
+    [
+      'hivemq:\n      home: opt/hivemq\n',
+      'prod.yaml:6:13 nodes[0].hivemq.home: "opt/hivemq" is not an absolute path',
+    ],
+    [
+      'hivemq:\n      log: ~/hivemq.log\n',
+      'prod.yaml:6:12 nodes[0].hivemq.log: "~/hivemq.log" is not an absolute path',
+    ],
+    [
+      'tls:\n      dir: "/etc/ssl/x\\ny"\n',
+      'prod.yaml:6:12 nodes[0].tls.dir: contains U+000A at character 10, a control character',
+    ],
+    [
+      'hivemq:\n      restart: "systemctl restart hivemq\\ntouch /tmp/x"\n',
+      'prod.yaml:6:16 nodes[0].hivemq.restart: contains U+000A at character 24',
+    ],
+    [
+      'tls:\n      listener: { name: "secure\\u001b[2Jlistener" }\n',
+      'prod.yaml:6:25 nodes[0].tls.listener.name: contains U+001B at character 6',
+    ],
+    [
+      'tls:\n      listener: { name: "a\\u202Eb" }\n',
+      'prod.yaml:6:25 nodes[0].tls.listener.name: contains U+202E at character 1',
+    ],
+    [
+      'tls:\n      listener: { bindAddress: "$(touch /tmp/x)" }\n',
+      'prod.yaml:6:32 nodes[0].tls.listener.bindAddress: "$(touch /tmp/x)" is not an IP address',
+    ],
+    [
+      'tls:\n      listener: { bindAddress: broker1.example.com }\n',
+      'prod.yaml:6:32 nodes[0].tls.listener.bindAddress: "broker1.example.com" is not an IP address',
+    ],
+    [
+      'tls:\n      cipherSuites: ["TLS_AES_128_GCM_SHA256;touch"]\n',
+      'prod.yaml:6:22 nodes[0].tls.cipherSuites[0]: a cipher suite is a Java standard name',
+    ],
+    [
+      'tls:\n      protocols: ["TLSv1.3\\n"]\n',
+      'prod.yaml:6:19 nodes[0].tls.protocols[0]: Invalid option: expected one of "TLSv1.2"|"TLSv1.3"',
+    ],
+    [
+      'hivemq:\n      serviceUser: "hivemq:root"\n',
+      'prod.yaml:6:20 nodes[0].hivemq.serviceUser: a user or group name is up to 32 letters',
+    ],
+    ['hivemq:\n      serviceUser: -R\n', 'prod.yaml:6:20 nodes[0].hivemq.serviceUser: a user or group name'],
+    ['ssh:\n      user: "root\\r"\n', 'prod.yaml:6:13 nodes[0].ssh.user: contains U+000D'],
+    ['ssh:\n      privateKey: "key\\0"\n', 'prod.yaml:6:19 nodes[0].ssh.privateKey: contains U+0000'],
+    [
+      '    address: "10.0.0.1; touch /tmp/x"\n',
+      'prod.yaml:5:14 nodes[0].address: "10.0.0.1; touch /tmp/x" is neither a DNS name nor an IP address',
+    ],
+    ['tls:\n      backups: 0\n', 'prod.yaml:6:16 nodes[0].tls.backups: keep at least 1 backup'],
+    [
+      'tls:\n      keystore: { password: { env: "A B" } }\n',
+      'prod.yaml:6:36 nodes[0].tls.keystore.password.env: an environment variable name',
+    ],
+  ])('refuses %j', (node, problem) => {
+    const lines = problemsOf(inventory(node.startsWith('    address') ? node : `    ${node}`));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(problem);
+  });
+
+  it.each([
+    ['intermediate', 'prod.yaml:3:11 nodes[0].name: "intermediate" is reserved for the CA\'s own files'],
+    ['CA-Chain', 'prod.yaml:3:11 nodes[0].name: "CA-Chain" is reserved'],
+    ['deploy-tls-smoke', 'prod.yaml:3:11 nodes[0].name: "deploy-tls-smoke" is reserved'],
+    ['intermediate-next', 'prod.yaml:3:11 nodes[0].name: "intermediate-next" is reserved'],
+    ['intermediate-3C82969C', 'prod.yaml:3:11 nodes[0].name: "intermediate-3C82969C" is reserved'],
+  ])('refuses the reserved node name %s', (name, problem) => {
+    const text = inventory('').replace('name: broker1', `name: ${name}`);
+    expect(problemsOf(text)[0]).toContain(problem);
+  });
+
+  it('refuses a reserved client name, and a node and a client sharing a name (case aside)', () => {
+    const clients = `clients:
+  - { name: ca, password: { env: P } }
+  - { name: Broker1, password: { env: P } }
+  - { name: app, password: { env: P } }
+  - { name: app, password: { env: P } }
+`;
+    expect(problemsOf(inventory('', clients))).toEqual([
+      `prod.yaml:3:13 clients[0].name: "ca" is reserved for the CA's own files (ca, ca-chain, intermediate, intermediate-next, deploy-tls-smoke, intermediate-<serial>): choose another name`,
+      'prod.yaml:4:13 clients[1].name: "Broker1" names both a node and a client (also nodes[0]): their certificates would share files',
+      'prod.yaml:6:13 clients[3].name: duplicate client name "app" (also clients[2])',
+    ]);
+  });
+
+  it('requires a client bundle password of its own', () => {
+    expect(problemsOf(inventory('', 'clients:\n  - name: app\n'))).toEqual([
+      'prod.yaml:3:5 clients[0].password: a client bundle needs a password of its own: add password: { env: VARIABLE } or { file: PATH }',
+    ]);
+  });
+
+  it('refuses a control character in the CA subject and a file reference', () => {
+    const text = `ca:
+  dir: ./pki
+  password: { file: "./ca\\u0007.pass" }
+  subject: { O: "Example\\u0085", OU: "Ops/Dev" }
+nodes: [{ name: broker1, host: broker1.example.com }]
+`;
+    expect(problemsOf(text)).toEqual([
+      'prod.yaml:3:21 ca.password.file: contains U+0007 at character 4, a control character no value may hold',
+      'prod.yaml:4:17 ca.subject.O: contains U+0085 at character 7, a control character no value may hold',
+      'prod.yaml:4:38 ca.subject.OU: a subject value cannot hold "/" (index.txt writes subjects as /C=…/O=… without escapes)',
+    ]);
+  });
+
+  it('refuses a host that is no DNS name when a sans list is given', () => {
+    const text = inventory('    sans: ["DNS:broker1.example.com"]\n').replace(
+      'host: broker1.example.com',
+      'host: "`touch /tmp/x`"',
+    );
+    expect(problemsOf(text)).toContain(
+      'prod.yaml:4:11 nodes[0].host: "`touch /tmp/x`" is neither a DNS name nor an IP address',
+    );
+  });
+
+  it('caps the size of the file and the number of nodes', () => {
+    const big = inventory('', `# ${'x'.repeat(MAX_INVENTORY_BYTES)}\n`);
+    expect(() => parseInventory(big, 'prod.yaml', env)).toThrow(
+      /^prod\.yaml is 1\.0 MiB: an inventory is at most 1 MiB$/,
+    );
+    const many = `ca: { dir: ./pki, password: { env: CA_PASS } }
+nodes:
+${Array.from({ length: MAX_NODES + 1 }, (_, i) => `  - { name: b${i}, host: b${i}.example.com }`).join('\n')}
+`;
+    expect(problemsOf(many)).toEqual([
+      `prod.yaml:3:3 nodes: an inventory holds at most ${MAX_NODES} nodes; split the fleet into several inventories`,
+    ]);
+  });
+
+  it('keeps 5 backups by default, or what tls.backups says', () => {
+    const [node] = parseInventory(inventory(''), 'prod.yaml', env).nodes;
+    expect(node?.tls.backups).toBe(5);
+    const [other] = parseInventory(inventory('    tls: { backups: 12 }\n'), 'prod.yaml', env).nodes;
+    expect(other?.tls.backups).toBe(12);
+  });
+});
+
+describe('YAML aliases', () => {
+  it('refuses a file whose aliases expand too far ("billion laughs"), at its first alias', () => {
+    const laughs = Array.from({ length: 8 }, (_, i) =>
+      i === 0
+        ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'
+        : `a${i}: &a${i} [${Array(10)
+            .fill(`*a${i - 1}`)
+            .join(', ')}]`,
+    ).join('\n');
+    const [problem, ...others] = problemsOf(
+      `${laughs}\nca: { dir: ./pki, password: { env: X } }\nnodes: []\n`,
+    );
+    expect(others).toEqual([]);
+    expect(problem).toMatch(
+      /^prod\.yaml:2:\d+ : its aliases \(\*name\) expand to too much \(.*\): write the values out$/,
+    );
   });
 });
