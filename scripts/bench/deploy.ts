@@ -60,7 +60,14 @@ async function oneNode(index: number): Promise<number> {
   const { node } = target;
   const remote = await connectSsh(target.ssh);
   try {
-    await gatherNodeFacts(remote, target.paths, node.tls.keystore.format, wrongPasswords, intermediateX509);
+    await gatherNodeFacts(
+      remote,
+      target.paths,
+      node.tls.keystore.format,
+      wrongPasswords,
+      intermediateX509,
+      target.ssh.become,
+    );
     const dir = `${node.tls.dir}/bench`;
     const files = [`${dir}/hivemq-keystore.jks`, `${dir}/hivemq-truststore.jks`, `${dir}/config.xml`];
     await backupFiles(remote, `${dir}/backup`, files, new Date());

@@ -1,9 +1,9 @@
 // Where passwords come from: a file, an environment variable, or a prompt on a terminal.
 // Never argv: a command line shows in `ps` and in shell history.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
-import { Secret, type SecretResolver } from '../secret.js';
+import { passwordFileWarning, Secret, type SecretResolver } from '../secret.js';
 
 /** Where the local commands (ca init, issue) look for passwords when no file is given. */
 export const PASSWORD_ENV = {
@@ -32,7 +32,22 @@ export interface SecretIo {
   stderr: NodeJS.WriteStream;
 }
 
-export async function readSecretFile(path: string, label: string): Promise<Secret> {
+/** Reads a password file; one readable by group or others gets a warning on stderr (it still works). */
+export async function readSecretFile(
+  path: string,
+  label: string,
+  io: SecretIo,
+  warned = new Set<string>(),
+): Promise<Secret> {
+  const mode = await stat(path).then(
+    (s) => s.mode,
+    () => undefined,
+  );
+  const warning = mode === undefined ? undefined : passwordFileWarning(path, mode);
+  if (warning && !warned.has(path)) {
+    warned.add(path);
+    io.stderr.write(`! ${warning.message}\n  → ${warning.hint}\n`);
+  }
   const text = await readFile(path, 'utf8').catch((cause) => {
     throw new UsageError(`cannot read the ${label} file ${path}`, {
       hint: 'check the path and its permissions',
@@ -46,7 +61,7 @@ export async function readSecretFile(path: string, label: string): Promise<Secre
 
 /** A password that may be absent (e.g. a key password that defaults to the store password). */
 export async function optionalSecret(spec: SecretSpec, io: SecretIo): Promise<Secret | undefined> {
-  if (spec.file) return readSecretFile(spec.file, spec.label);
+  if (spec.file) return readSecretFile(spec.file, spec.label, io);
   const value = io.env[spec.envName];
   if (value) return new Secret(value, `env ${spec.envName}`);
   return undefined;
@@ -87,8 +102,9 @@ function prompt(question: string, io: SecretIo): Promise<string> {
 
 /** Resolves an inventory's { env } / { file } password reference (the loader made file paths absolute). */
 export function inventorySecretResolver(io: SecretIo): SecretResolver {
+  const warned = new Set<string>(); // many nodes share one password file: one warning each
   return async (ref, label) => {
-    if ('file' in ref) return readSecretFile(ref.file, label);
+    if ('file' in ref) return readSecretFile(ref.file, label, io, warned);
     const value = io.env[ref.env];
     if (!value) {
       throw new UsageError(`${label}: the environment variable ${ref.env} is not set`, {

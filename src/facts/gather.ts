@@ -1,9 +1,10 @@
 // Facts about one node in one round trip: its config.xml, keystore and truststore, read
 // through the Remote and interpreted with the inventory's passwords.
 import type { X509Certificate } from 'node:crypto';
+import { RemoteError } from '../errors.js';
 import type { KeystoreFormat, StorePasswords } from '../keystore/index.js';
 import type { NodeFacts } from '../plan/types.js';
-import { readFilesProbe } from '../remote/probes.js';
+import { readFilesProbe, unreadableMessage } from '../remote/probes.js';
 import type { Remote } from '../remote/remote.js';
 import { readKeystoreFact, readTruststoreFact } from './keystores.js';
 
@@ -20,9 +21,15 @@ export async function gatherNodeFacts(
   format: KeystoreFormat,
   passwords: StorePasswords,
   intermediate: X509Certificate,
+  become: boolean,
 ): Promise<NodeFacts> {
   const probe = readFilesProbe([paths.config, paths.keystore, paths.truststore]);
   const files = probe.parse(await remote.run(probe.command));
+  // A file the SSH user may not read is not a missing file, nor a broken one: say which it is.
+  for (const file of files.values()) {
+    const unreadable = unreadableMessage(file, become);
+    if (unreadable) throw new RemoteError(unreadable.message, { node: remote.node, hint: unreadable.hint });
+  }
   const config = files.get(paths.config);
   return {
     node: remote.node,

@@ -116,6 +116,7 @@ async function changeNode(
       brokerLog: node.hivemq.log,
       backupRoot: paths.backupRoot,
       backupPaths: [paths.keystore, paths.truststore, paths.config],
+      backupsKept: node.tls.backups,
       healthTimeoutMs: settings.healthTimeoutMs,
       reloadTimeoutMs: settings.reloadTimeoutMs,
       clock,

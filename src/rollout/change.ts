@@ -32,6 +32,8 @@ export interface ChangeSite {
   backupRoot: string;
   /** Every file the change may touch: backed up before, restored on failure. */
   backupPaths: string[];
+  /** How many backup folders to keep on the node (older ones are pruned). */
+  backupsKept: number;
   /** How long the node may take to serve its new certificate. */
   healthTimeoutMs: number;
   /** How long to wait for HiveMQ's 10-second keystore re-hash before a restart loads it. */
@@ -50,7 +52,13 @@ export async function applyChange(
 ): Promise<ChangeResult> {
   const { remote } = site;
   update('backing up');
-  const backup = await backupFiles(remote, site.backupRoot, site.backupPaths, site.clock.now());
+  const backup = await backupFiles(
+    remote,
+    site.backupRoot,
+    site.backupPaths,
+    site.clock.now(),
+    site.backupsKept,
+  );
   const reloadsBefore = change.action === 'hot-reload' ? await reloadCount(remote, site.brokerLog) : 0;
   try {
     update(`writing ${change.files.map((f) => f.path.split('/').pop()).join(', ')}`);

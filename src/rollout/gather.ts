@@ -55,6 +55,7 @@ export async function gather(
           node.tls.keystore.format,
           target.passwords,
           options.intermediate,
+          ssh.become,
         );
         if (facts.configXml === undefined) {
           throw new DeployTlsError(`no config.xml at ${paths.config}`, {

@@ -1,6 +1,6 @@
 // The CLI's behaviour on bad input: a clear message, the right exit code, nothing written.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,20 @@ describe('deploy-tls CLI', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+
+  it('warns when a password file is readable by others, and still uses it', () => {
+    const file = join(work, 'ca-open.pass');
+    writeFileSync(file, `${CA_PASSWORD}\n`);
+    chmodSync(file, 0o644);
+    const result = issueNode(['--san', 'DNS:b.example.com', '--ca-password-file', file], {
+      HIVEMQ_KEYSTORE_PASSWORD: STORE_PASSWORD,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      `! the password file ${file} is mode 0644: its group may read, others may read it`,
+    );
+    expect(result.stderr).toContain(`→ chmod 600 ${file}`);
   });
 
   it('refuses a PKCS#12 keystore whose key password differs from the store password', () => {

@@ -78,6 +78,7 @@ function site(remote: FakeRemote, gate: Gate): ChangeSite {
     brokerLog: '/opt/hivemq/log/hivemq.log',
     backupRoot: '/etc/ssl/hivemq/backup',
     backupPaths: ['/etc/ssl/hivemq/hivemq-keystore.jks', '/etc/ssl/hivemq/hivemq-truststore.jks'],
+    backupsKept: 5,
     healthTimeoutMs: 60_000,
     reloadTimeoutMs: 35_000,
     clock: jumpingClock(),
