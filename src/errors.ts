@@ -54,6 +54,12 @@ export class InputError extends DeployTlsError {
 /** Something on a node failed (SSH, a write, a restart): exit 1. */
 export class RemoteError extends DeployTlsError {}
 
+/**
+ * A node's host key changed or is revoked: someone may be in the middle, so a fleet command
+ * changes nothing anywhere (an unreachable node, by contrast, only fails itself).
+ */
+export class HostKeyError extends RemoteError {}
+
 /** A keystore could not be read: wrong password, corrupt or unsupported bytes. */
 export class KeystoreError extends DeployTlsError {
   constructor(message: string, details: ErrorDetails = {}) {

@@ -20,5 +20,6 @@ const io: CliIo = {
   execPath: process.execPath,
   random: Math.random,
   onTerminate: (handler) => process.once('SIGTERM', handler),
+  kill: () => process.kill(process.pid, 'SIGKILL'),
 };
 process.exitCode = await run(process.argv.slice(2), io);

@@ -19,6 +19,8 @@ export interface CliIo extends SecretIo {
   random(): number;
   /** Registers a handler for SIGTERM (the scheduled rotation's clean stop). */
   onTerminate(handler: () => void): void;
+  /** Ends the process at once, as SIGKILL would: the fault seam's way to die. */
+  kill(): void;
 }
 
 export function positiveInt(value: string): number {
@@ -106,5 +108,23 @@ export function rolloutSettings(
 
 /** SSH, password references and the clock: the side effects fleet commands get. */
 export function fleetDeps(io: CliIo): RolloutDeps {
-  return { connect: connectSsh, resolveSecret: inventorySecretResolver(io), clock: io.clock };
+  return {
+    connect: connectSsh,
+    resolveSecret: inventorySecretResolver(io),
+    clock: io.clock,
+    fault: faultSeam(io),
+  };
+}
+
+/**
+ * For the crash-safety tests only: DEPLOY_TLS_FAULT=installed (or restarted) ends the process at
+ * that point of the first node's change, exactly as a SIGKILL would, so the next run's convergence
+ * can be proven at a named point instead of by racing a kill.
+ */
+function faultSeam(io: CliIo): RolloutDeps['fault'] {
+  const point = io.env.DEPLOY_TLS_FAULT;
+  if (!point) return undefined;
+  return (reached) => {
+    if (reached === point) io.kill();
+  };
 }

@@ -23,6 +23,11 @@ export function renderPlan(plan: Plan, clients: readonly ClientBundleResult[] = 
         `  keep certificate ${node.current.serial} (until ${node.current.notAfter.toISOString().slice(0, 10)})`,
       );
     }
+    if (node.restartReason) lines.push(`  restart to put the files in effect: ${node.restartReason}`);
+    if (node.recordServed)
+      lines.push(
+        `  record in the ledger: it serves our certificate ${node.recordServed}, which the ledger lacks`,
+      );
     const files = [
       ...(node.replaceKeystore ? ['keystore'] : []),
       ...(node.replaceTruststore ? [`truststore (${node.truststoreReason})`] : []),
@@ -78,6 +83,8 @@ export function reportJson(report: RolloutReport): string {
         replaceKeystore: n.replaceKeystore,
         replaceTruststore: n.replaceTruststore,
         configChanged: n.config.changed,
+        restartReason: n.restartReason,
+        recordServed: n.recordServed,
       })),
     },
     null,

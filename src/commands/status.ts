@@ -3,8 +3,7 @@
 // handshake per node.
 import { readTlsListener } from '../hivemq/config.js';
 import type { Inventory } from '../inventory/load.js';
-import { readCaCertificates } from '../pki/ca.js';
-import { caLayout, inspectCa, pemChain } from '../pki/index.js';
+import { caLayout, inspectCa } from '../pki/index.js';
 import { type LedgerEntry, lastDeployed, readLedger } from '../pki/ledger.js';
 import type { Remote } from '../remote/remote.js';
 import type { SshTarget } from '../remote/ssh.js';
@@ -12,8 +11,6 @@ import { readTrust } from '../rollout/ca.js';
 import { type ConnectedNode, disconnect, gather } from '../rollout/gather.js';
 import { selectTargets } from '../rollout/targets.js';
 import type { SecretResolver } from '../secret.js';
-import { classifyFailure } from '../smoke/classify.js';
-import { probeTls } from '../smoke/tls-probe.js';
 import type { RendererName } from '../tasks/stage.js';
 
 const DAY_MS = 86_400_000;
@@ -49,20 +46,21 @@ export async function status(
   const now = deps.now();
   const layout = caLayout(inventory.ca.dir);
   const ca = await inspectCa(layout.dir, now);
-  const { root, intermediate } = await readCaCertificates(layout);
-  const caPem = pemChain([intermediate, root]);
   const ledger = lastDeployed(await readLedger(layout.dir));
   const targets = await selectTargets(inventory, undefined, deps.resolveSecret, options.acceptNewHostKeys);
   const trust = await readTrust(layout.dir, undefined);
   const gathered = await gather(
     targets,
-    { concurrency: options.concurrency, renderer: options.renderer, intermediate: trust.intermediate },
+    {
+      concurrency: options.concurrency,
+      renderer: options.renderer,
+      intermediate: trust.intermediate,
+      chainPem: trust.chainPem,
+    },
     deps.connect,
   );
   try {
-    const read = await Promise.all(
-      gathered.nodes.map((connected) => statusRow(connected, caPem, ledger, now)),
-    );
+    const read = gathered.nodes.map((connected) => statusRow(connected, ledger, now));
     const failed = gathered.failed.map(
       (failure): NodeStatusRow => ({
         node: failure.target.node.name,
@@ -87,24 +85,21 @@ export async function status(
   }
 }
 
-async function statusRow(
+function statusRow(
   { target, facts }: ConnectedNode,
-  caPem: string,
   ledger: ReadonlyMap<string, LedgerEntry>,
   now: Date,
-): Promise<NodeStatusRow> {
+): NodeStatusRow {
   const { node } = target;
   const cert = facts.keystore.certificate;
   const listener = facts.configXml ? readTlsListener(facts.configXml, node.tls.listener.name) : undefined;
-  const served = await probeTls({
-    address: node.address,
-    port: node.tls.listener.port,
-    host: node.host,
-    ca: caPem,
-    timeoutMs: 5_000,
-  })
-    .then((s) => ({ serial: s.serial, listener: 'reachable' }))
-    .catch((error) => ({ serial: undefined, listener: classifyFailure(error).class }));
+  const served =
+    facts.served?.kind === 'serial'
+      ? { serial: facts.served.serial, listener: 'reachable' }
+      : {
+          serial: undefined,
+          listener: facts.served?.kind === 'unknown' ? facts.served.reason : 'unreachable',
+        };
   const recorded = ledger.get(node.name);
   return {
     node: node.name,
@@ -119,7 +114,9 @@ async function statusRow(
     lastChange: recorded
       ? { time: recorded.time, result: recorded.result, action: recorded.action }
       : undefined,
-    problem: facts.keystore.problem,
+    problem: facts.pending
+      ? `a change started ${facts.pending.started} was never confirmed: run the rollout (or rotate) again to finish it`
+      : facts.keystore.problem,
   };
 }
 

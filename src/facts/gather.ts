@@ -7,12 +7,15 @@ import type { NodeFacts } from '../plan/types.js';
 import { readFilesProbe, unreadableMessage } from '../remote/probes.js';
 import type { Remote } from '../remote/remote.js';
 import { readKeystoreFact, readTruststoreFact } from './keystores.js';
+import { readPending } from './pending.js';
 
 export interface NodePaths {
   config: string;
   keystore: string;
   truststore: string;
   backupRoot: string;
+  /** The pending-change marker (facts/pending.ts). */
+  pending: string;
 }
 
 export async function gatherNodeFacts(
@@ -23,7 +26,7 @@ export async function gatherNodeFacts(
   intermediate: X509Certificate,
   become: boolean,
 ): Promise<NodeFacts> {
-  const probe = readFilesProbe([paths.config, paths.keystore, paths.truststore]);
+  const probe = readFilesProbe([paths.config, paths.keystore, paths.truststore, paths.pending]);
   const files = probe.parse(await remote.run(probe.command));
   // A file the SSH user may not read is not a missing file, nor a broken one: say which it is.
   for (const file of files.values()) {
@@ -31,6 +34,7 @@ export async function gatherNodeFacts(
     if (unreadable) throw new RemoteError(unreadable.message, { node: remote.node, hint: unreadable.hint });
   }
   const config = files.get(paths.config);
+  const pending = files.get(paths.pending)?.data;
   return {
     node: remote.node,
     configXml: config?.data ? Buffer.from(config.data).toString('utf8') : undefined,
@@ -40,5 +44,6 @@ export async function gatherNodeFacts(
         : undefined,
     keystore: readKeystoreFact(files.get(paths.keystore)?.data, format, passwords, intermediate),
     truststore: readTruststoreFact(files.get(paths.truststore)?.data, format, passwords.truststore),
+    pending: pending ? readPending(pending, paths.backupRoot) : undefined,
   };
 }

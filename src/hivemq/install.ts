@@ -93,17 +93,51 @@ export async function installFiles(remote: Remote, files: readonly NodeFile[]): 
   await remote.putAtomicAll(files);
 }
 
-/** Puts every backed-up file back (copy then rename, so readers never see half a file). */
+/**
+ * Puts every backed-up file back (copy then rename, so readers never see half a file) and checks
+ * each one afterwards: a restore that failed for any file (a full disk, a missing backup) is an
+ * error naming every such file, never a rollback reported as done.
+ */
 export async function restoreBackup(remote: Remote, backup: Backup): Promise<void> {
-  await remote.run(restoreScript(backup));
+  const result = await remote.exec(restoreScript(backup));
+  if (result.code !== 0) {
+    throw new RemoteError(
+      `could not restore ${backup.dir}: ${result.stderr.trim() || `exit ${result.code}`}`,
+      {
+        node: remote.node,
+        hint: `copy the files in ${backup.dir} back by hand and restart HiveMQ`,
+      },
+    );
+  }
 }
 
+/**
+ * Each file on its own (no `set -e`: one failure must not hide the others), then compared with the
+ * saved copy, or checked gone when the backup says it did not exist. Prints what failed.
+ */
 export function restoreScript(backup: Backup): string {
   const q = shellQuote;
-  const steps = backup.paths.map((path) => {
+  const steps = backup.paths.flatMap((path) => {
     const saved = q(`${backup.dir}/${path.split('/').pop()}`);
     const temp = q(`${path}.deploy-tls-restore`);
-    return `if [ -e ${saved} ]; then cp -p -- ${saved} ${temp} && mv -f -- ${temp} ${q(path)}; else rm -f -- ${q(path)}; fi`;
+    const target = q(path);
+    return [
+      `if [ -e ${saved} ]; then`,
+      `  { cp -p -- ${saved} ${temp} && mv -f -- ${temp} ${target} && cmp -s -- ${saved} ${target}; } || { rm -f -- ${temp}; printf '%s not restored\\n' ${target} >&2; failed=1; }`,
+      'else',
+      `  rm -f -- ${target}; [ ! -e ${target} ] || { printf '%s not removed\\n' ${target} >&2; failed=1; }`,
+      'fi',
+    ];
   });
-  return ['set -e', ...steps].join('\n');
+  return [
+    'failed=0',
+    `[ -d ${q(backup.dir)} ] || { printf '%s is not there\\n' ${q(backup.dir)} >&2; exit 1; }`,
+    ...steps,
+    'exit "$failed"',
+  ].join('\n');
+}
+
+/** The change is confirmed (or undone): the pending-change marker goes. */
+export async function clearPending(remote: Remote, path: string): Promise<void> {
+  await remote.run(`rm -f -- ${shellQuote(path)}`);
 }

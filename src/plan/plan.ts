@@ -49,14 +49,31 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
   const truststoreReason = truststoreDiffers(ca, facts);
   const config = configChange(intent.configPath, current, desiredConfig(current, intent));
   const replaceKeystore = issueReasons.length > 0;
-  const action: NodeAction = config.changed
-    ? 'restart'
-    : replaceKeystore || truststoreReason
-      ? 'hot-reload'
-      : 'none';
   const deployed = facts.keystore.certificate;
+  const restartReason = config.changed
+    ? undefined
+    : notInEffect(facts, listener !== undefined, replaceKeystore ? undefined : deployed?.serial);
+  // A pending hot reload is finished by watching for it (HiveMQ re-hashes on its own); anything
+  // else not in effect needs a restart.
+  const finishReload = !config.changed && facts.pending?.action === 'hot-reload';
+  const action: NodeAction =
+    (config.changed || restartReason) && !finishReload
+      ? 'restart'
+      : replaceKeystore || truststoreReason || restartReason
+        ? 'hot-reload'
+        : 'none';
   const listenerPort =
     intent.config.kind === 'tls' ? intent.config.tls.listener.port : intent.config.listener.port;
+  // Served, ours, and what the keystore holds, but missing from the ledger (a run killed after the
+  // write): recorded, not re-issued.
+  const served = facts.served?.kind === 'serial' ? facts.served.serial : undefined;
+  const recordServed =
+    action === 'none' &&
+    deployed?.issuedByCa &&
+    served === deployed.serial &&
+    ca.recorded[intent.node] !== served
+      ? served
+      : undefined;
   return {
     node: intent.node,
     issueReasons,
@@ -67,8 +84,29 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
     config,
     servedBefore:
       listener && deployed ? { serial: deployed.serial, port: listener.port ?? listenerPort } : undefined,
+    restartReason,
+    pending: facts.pending,
+    recordServed,
     action,
   };
+}
+
+/**
+ * Files can be right while the broker runs something else: HiveMQ reads config.xml only at start.
+ * A change an earlier run never confirmed, a listener that does not answer, or a served serial
+ * other than the keystore's all mean the files on disk are not in effect; a restart loads them.
+ */
+function notInEffect(facts: NodeFacts, hasListener: boolean, keystoreSerial: string | undefined) {
+  if (facts.pending) {
+    const { started, serial } = facts.pending;
+    return `finish an interrupted change (started ${started}, serial ${serial}): its files are installed, deploy-tls never saw them served`;
+  }
+  if (!hasListener || !facts.served) return undefined;
+  if (facts.served.kind === 'refused')
+    return 'the TLS listener in config.xml refuses connections: the broker has not loaded it';
+  if (facts.served.kind === 'serial' && keystoreSerial && facts.served.serial !== keystoreSerial)
+    return `it serves ${facts.served.serial} while its keystore holds ${keystoreSerial}`;
+  return undefined;
 }
 
 export function certificateReasons(intent: NodeIntent, fact: NodeFacts, now: Date): string[] {

@@ -2,6 +2,7 @@
 // what the inventory asks; the plan says per node what changes and why. All plain data (secrets
 // travel as Secret): printing and applying are elsewhere.
 import type { DeployTlsError } from '../errors.js';
+import type { PendingChange } from '../facts/pending.js';
 import type { ClientAuthMode } from '../hivemq/config.js';
 import type { StorePasswords } from '../keystore/index.js';
 import type { KeyType } from '../pki/profiles.js';
@@ -37,6 +38,15 @@ export interface FileOwnership {
   group: string;
 }
 
+/**
+ * What the TLS listener serves now, seen from the control host: a serial, a refused connection
+ * (nothing listens), or something that says neither (a timeout, a handshake the broker refused).
+ */
+export type ServedFact =
+  | { kind: 'serial'; serial: string }
+  | { kind: 'refused' }
+  | { kind: 'unknown'; reason: string };
+
 export interface NodeFacts {
   node: string;
   configXml: string | undefined;
@@ -44,11 +54,17 @@ export interface NodeFacts {
   configOwnership?: FileOwnership;
   keystore: KeystoreFact;
   truststore: TruststoreFact;
+  /** A change an earlier run installed and never confirmed (facts/pending.ts). */
+  pending?: PendingChange;
+  /** What the node's TLS listener serves now; undefined when it was not looked at. */
+  served?: ServedFact;
 }
 
 export interface CaState {
   /** SHA-256 fingerprints (hex) a broker truststore must hold exactly. */
   trusted: string[];
+  /** Per node, the serial the ledger last recorded as deployed there. */
+  recorded: Readonly<Record<string, string>>;
 }
 
 /** The TLS listener (and Enterprise cluster TLS) the inventory asks config.xml for. */
@@ -109,6 +125,15 @@ export interface NodePlan {
   config: ConfigChange;
   /** Where the current certificate is served now, to prove after a rollback; none without a TLS listener. */
   servedBefore?: { serial: string; port: number };
+  /**
+   * Why the broker must restart although no file differs: an interrupted change to finish, or files
+   * on disk that the broker is not serving.
+   */
+  restartReason?: string;
+  /** Finishing an interrupted change: its marker, whose backup holds the last files known to work. */
+  pending?: PendingChange;
+  /** The node serves our certificate, the one in its keystore, but the ledger lacks it: record it. */
+  recordServed?: string;
   action: NodeAction;
 }
 

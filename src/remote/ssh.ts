@@ -4,7 +4,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
-import { RemoteError } from '../errors.js';
+import { HostKeyError, RemoteError } from '../errors.js';
 import {
   checkHostKey,
   type HostKeyVerdict,
@@ -74,7 +74,7 @@ function connectError(
 ): RemoteError {
   const node = target.node;
   if (verdict?.kind === 'changed' || verdict?.kind === 'revoked') {
-    return new RemoteError(
+    return new HostKeyError(
       `the host key of ${name} has CHANGED (known_hosts ${target.knownHosts}:${verdict.line})`,
       {
         node,

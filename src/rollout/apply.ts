@@ -12,7 +12,7 @@ import type { NodeIntent, NodePlan } from '../plan/types.js';
 import { type GateResult, nodeGate } from '../smoke/gate.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
 import type { Issuer } from './ca.js';
-import { applyChange, type ChangeResult } from './change.js';
+import { applyChange, type ChangeResult, type FaultPoint } from './change.js';
 import { asNodeError, type ConnectedNode } from './gather.js';
 
 /** One node through the whole rollout: where it is, what it has, what it must get. */
@@ -39,11 +39,16 @@ export interface ApplySettings {
 /** Mode and owner for keystore and truststore (DESIGN.md: 0640 root:<service user>). */
 const STORE_MODE = 0o640;
 
+export interface ApplyDeps {
+  clock: Clock;
+  fault?: (point: FaultPoint) => void;
+}
+
 export async function applyPlan(
   runs: readonly NodeRun[],
   issuer: Issuer,
   settings: ApplySettings,
-  clock: Clock,
+  deps: ApplyDeps,
 ): Promise<Map<NodeRun, NodeOutcome>> {
   const outcomes = new Map<NodeRun, NodeOutcome>();
   const stage = await runStage(
@@ -51,7 +56,7 @@ export async function applyPlan(
     runs,
     (run) => `${run.target.node.name}: ${run.plan.action}`,
     async (run, update) => {
-      const outcome = await changeNode(run, issuer, settings, clock, update);
+      const outcome = await changeNode(run, issuer, settings, deps, update);
       outcomes.set(run, outcome);
       if (outcome.status !== 'deployed') throw outcome.error; // shows the node as failed, stops the rest
     },
@@ -68,7 +73,7 @@ async function changeNode(
   run: NodeRun,
   issuer: Issuer,
   settings: ApplySettings,
-  clock: Clock,
+  { clock, fault }: ApplyDeps,
   update: (text: string) => void,
 ): Promise<NodeOutcome> {
   const { target, plan, remote } = run;
@@ -99,6 +104,7 @@ async function changeNode(
       newCertificate: fresh !== undefined,
       action: plan.action === 'restart' ? 'restart' : 'hot-reload',
       servedBefore: plan.servedBefore,
+      pending: plan.pending,
     },
     {
       remote,
@@ -117,9 +123,11 @@ async function changeNode(
       backupRoot: paths.backupRoot,
       backupPaths: [paths.keystore, paths.truststore, paths.config],
       backupsKept: node.tls.backups,
+      pendingPath: paths.pending,
       healthTimeoutMs: settings.healthTimeoutMs,
       reloadTimeoutMs: settings.reloadTimeoutMs,
       clock,
+      fault,
     },
     update,
   );

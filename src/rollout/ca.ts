@@ -6,13 +6,15 @@ import { sha256Hex } from '../facts/keystores.js';
 import type { Inventory } from '../inventory/load.js';
 import { readCaCertificates } from '../pki/ca.js';
 import { CertificateAuthority, caLayout, pemChain } from '../pki/index.js';
-import type { SecretResolver } from '../secret.js';
+import type { Secret } from '../secret.js';
 import { smokeIdentity } from '../smoke/identity.js';
 import type { ClientIdentity } from '../smoke/tls-probe.js';
 
 export interface TrustState {
   /** The issuing intermediate: a deployed leaf is ours when it verifies against it. */
   intermediate: X509Certificate;
+  /** Intermediate and root, PEM: what a served chain must lead to. */
+  chainPem: string;
   /** DER certificates broker truststores must hold exactly. */
   trusted: readonly Uint8Array[];
   /** Their SHA-256 fingerprints, as the plan compares them. */
@@ -21,10 +23,11 @@ export interface TrustState {
 
 /** Truststores hold the issuing intermediate only, unless a rollover says more (`trust`). */
 export async function readTrust(dir: string, trust: readonly Uint8Array[] | undefined): Promise<TrustState> {
-  const { intermediate } = await readCaCertificates(caLayout(dir));
+  const { root, intermediate } = await readCaCertificates(caLayout(dir));
   const trusted = trust ?? [new Uint8Array(intermediate.rawData)];
   return {
     intermediate: new X509Certificate(intermediate.toString('pem')),
+    chainPem: pemChain([intermediate, root]),
     trusted,
     fingerprints: trusted.map(sha256Hex),
   };
@@ -39,12 +42,7 @@ export interface Issuer {
 }
 
 /** Opens the CA to issue: the password is checked before the lock is taken. Close it with ca.close(). */
-export async function openIssuer(
-  inventory: Inventory,
-  resolveSecret: SecretResolver,
-  now: Date,
-): Promise<Issuer> {
-  const password = await resolveSecret(inventory.ca.password, 'CA password');
+export async function openIssuer(inventory: Inventory, password: Secret, now: Date): Promise<Issuer> {
   const ca = await CertificateAuthority.open({
     dir: inventory.ca.dir,
     password,

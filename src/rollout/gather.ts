@@ -4,9 +4,11 @@
 import type { X509Certificate } from 'node:crypto';
 import { DeployTlsError } from '../errors.js';
 import { gatherNodeFacts } from '../facts/gather.js';
-import type { NodeFacts } from '../plan/types.js';
+import type { NodeFacts, ServedFact } from '../plan/types.js';
 import type { Remote } from '../remote/remote.js';
 import type { SshTarget } from '../remote/ssh.js';
+import { classifyFailure } from '../smoke/classify.js';
+import { type ClientIdentity, probeTls } from '../smoke/tls-probe.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
 import type { Target } from './targets.js';
 
@@ -32,6 +34,10 @@ export interface GatherOptions {
   renderer: RendererName;
   /** The active intermediate: a deployed leaf is "ours" when it verifies against it. */
   intermediate: X509Certificate;
+  /** Intermediate and root, PEM, for the look at what the listener serves. */
+  chainPem: string;
+  /** deploy-tls's own client certificate, when the CA has one: a listener may require one. */
+  client?: ClientIdentity;
 }
 
 export async function gather(
@@ -63,7 +69,8 @@ export async function gather(
             hint: 'set hivemq.home in the inventory to the HiveMQ installation folder',
           });
         }
-        return { target, remote, facts };
+        update(`looking at what ${node.address}:${node.tls.listener.port} serves`);
+        return { target, remote, facts: { ...facts, served: await served(target, options) } };
       } catch (error) {
         await remote.close();
         throw error;
@@ -79,6 +86,27 @@ export async function gather(
   }
   return gathered;
 }
+
+/** One handshake with the listener: the files on disk are only half of what a node does. */
+async function served(target: Target, options: GatherOptions): Promise<ServedFact> {
+  const { node } = target;
+  try {
+    const { serial } = await probeTls({
+      address: node.address,
+      port: node.tls.listener.port,
+      host: node.host,
+      ca: options.chainPem,
+      client: options.client,
+      timeoutMs: SERVED_TIMEOUT_MS,
+    });
+    return { kind: 'serial', serial };
+  } catch (error) {
+    const failure = classifyFailure(error);
+    return failure.class === 'unreachable' ? { kind: 'refused' } : { kind: 'unknown', reason: failure.class };
+  }
+}
+
+const SERVED_TIMEOUT_MS = 5_000;
 
 export async function disconnect(nodes: readonly ConnectedNode[]): Promise<void> {
   await Promise.all(nodes.map((node) => node.remote.close()));

@@ -5,7 +5,14 @@ import type { NodeAction, Plan } from '../plan/types.js';
 import type { NodeOutcome, NodeRun } from './apply.js';
 import type { NodeFailure } from './gather.js';
 
-export type NodeStatus = 'deployed' | 'unchanged' | 'rolled-back' | 'failed' | 'untouched' | 'planned';
+export type NodeStatus =
+  | 'deployed'
+  | 'unchanged'
+  | 'recorded' // nothing changed on the node; the ledger now records what it serves
+  | 'rolled-back'
+  | 'failed'
+  | 'untouched'
+  | 'planned';
 
 export interface NodeReport {
   node: string;
@@ -45,7 +52,7 @@ export function buildReport(input: {
       }),
     ),
   ];
-  const ok = nodes.every((n) => ['deployed', 'unchanged', 'planned'].includes(n.status));
+  const ok = nodes.every((n) => ['deployed', 'unchanged', 'recorded', 'planned'].includes(n.status));
   return { plan: input.plan, nodes, clients: input.clients, ok };
 }
 
@@ -53,7 +60,8 @@ function nodeReport(run: NodeRun, outcome: NodeOutcome | undefined, applied: boo
   const { plan } = run;
   const base = { node: run.target.node.name, action: plan.action, serial: plan.current?.serial };
   if (!outcome) {
-    if (plan.action === 'none') return { ...base, status: applied ? 'unchanged' : 'planned' };
+    if (plan.action === 'none')
+      return { ...base, status: !applied ? 'planned' : plan.recordServed ? 'recorded' : 'unchanged' };
     return { ...base, status: applied ? 'untouched' : 'planned' };
   }
   if (outcome.status !== 'deployed') return { ...base, status: outcome.status, error: outcome.error };

@@ -1,21 +1,27 @@
 // `deploy-tls --inventory FILE`: the main job, top to bottom.
-//   targets → gather (connect + facts) → plan → (plan / dry run: stop here) → open the CA
-//   → apply node by node (issue, back up, install, restart or reload, gate, roll back a failure)
-//   → client bundles → report.
+//   targets → gather (connect, facts, what each listener serves) → plan → (plan / dry run: stop
+//   here) → open the CA → apply node by node (issue, back up, install, restart or reload, gate,
+//   roll back a failure) → client bundles → report.
 // `plan` and `--dry-run` stop after the plan; `rotate` is the same job with a rotation intent
-// (certificates renewed in place, config.xml untouched).
+// (certificates renewed in place, config.xml untouched). A node that cannot be read or planned is
+// that node's failure; the others go on. Only a host key that does not match stops everything.
 import type { ClientBundleResult } from '../bundles/clients.js';
 import { issueClientBundles, planClientBundles, unchangedBundle } from '../bundles/clients.js';
 import type { Clock } from '../clock.js';
+import { HostKeyError } from '../errors.js';
 import type { Inventory } from '../inventory/load.js';
+import { caLayout } from '../pki/index.js';
+import { appendLedger, lastDeployed, readLedger } from '../pki/ledger.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Remote } from '../remote/remote.js';
 import type { SshTarget } from '../remote/ssh.js';
 import type { SecretResolver } from '../secret.js';
+import { readSmokeIdentity } from '../smoke/identity.js';
 import type { RendererName } from '../tasks/stage.js';
 import { applyPlan, type NodeOutcome, type NodeRun } from './apply.js';
 import { openIssuer, readTrust } from './ca.js';
-import { disconnect, gather } from './gather.js';
+import type { FaultPoint } from './change.js';
+import { disconnect, gather, type NodeFailure } from './gather.js';
 import { buildReport, type RolloutReport } from './report.js';
 import { intentFor, type Rotation, selectTargets } from './targets.js';
 
@@ -42,6 +48,8 @@ export interface RolloutDeps {
   connect(target: SshTarget): Promise<Remote>;
   resolveSecret: SecretResolver;
   clock: Clock;
+  /** Tests only: the process ends at this point of a node's change, as a kill would end it. */
+  fault?: (point: FaultPoint) => void;
 }
 
 export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promise<RolloutReport> {
@@ -53,25 +61,45 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
     deps.resolveSecret,
     options.acceptNewHostKeys,
   );
+  // Every password the rollout needs is resolved before anything else, so `plan` fails as it would.
+  const caPassword = await deps.resolveSecret(inventory.ca.password, 'CA password');
   const trust = await readTrust(inventory.ca.dir, options.trust);
   const gathered = await gather(
     targets,
-    { concurrency: options.concurrency, renderer: options.renderer, intermediate: trust.intermediate },
+    {
+      concurrency: options.concurrency,
+      renderer: options.renderer,
+      intermediate: trust.intermediate,
+      chainPem: trust.chainPem,
+      client: await readSmokeIdentity(inventory.ca.dir, caPassword, now),
+    },
     deps.connect,
   );
   try {
-    // A rollout changes nothing unless every node answered. A rotation renews the nodes that did
-    // and reports the others, so one unreachable node never holds back the fleet's renewals.
-    const [unreachable] = gathered.failed;
-    if (unreachable && !options.rotate) throw unreachable.error;
+    // A host key that does not match may be someone in the middle: nothing happens anywhere.
+    const intercepted = gathered.failed.find((failure) => failure.error instanceof HostKeyError);
+    if (intercepted) throw intercepted.error;
 
+    const ledger = lastDeployed(await readLedger(caLayout(inventory.ca.dir).dir));
     const inputs = gathered.nodes.map((node) => ({
       ...node,
       intent: intentFor(node.target, options.rotate),
     }));
-    const { plan, planned: runs } = buildPlan(inputs, { trusted: trust.fingerprints }, now);
-    const [problem] = plan.problems;
-    if (problem) throw problem.error;
+    const { plan, planned: runs } = buildPlan(
+      inputs,
+      {
+        trusted: trust.fingerprints,
+        recorded: Object.fromEntries([...ledger].map(([node, entry]) => [node, entry.serial])),
+      },
+      now,
+    );
+    const failed: NodeFailure[] = [
+      ...gathered.failed,
+      ...plan.problems.flatMap((problem) => {
+        const run = inputs.find((input) => input.target.node.name === problem.node);
+        return run ? [{ target: run.target, error: problem.error }] : [];
+      }),
+    ];
     // A rollout of a few selected nodes leaves the client bundles alone.
     const bundles = options.nodes
       ? []
@@ -81,19 +109,25 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
           force: options.rotate?.force ?? false,
         });
     const report = (outcomes?: ReadonlyMap<NodeRun, NodeOutcome>, clients?: ClientBundleResult[]) =>
-      buildReport({
-        plan,
-        runs,
-        outcomes,
-        failed: gathered.failed,
-        clients: clients ?? bundles.map(unchangedBundle),
-      });
+      buildReport({ plan, runs, outcomes, failed, clients: clients ?? bundles.map(unchangedBundle) });
 
     if (options.mode === 'plan') return report();
+    // Served, ours and in the keystore, but not in the ledger (a run killed after its write).
+    for (const run of runs.filter((r) => r.plan.recordServed)) {
+      await appendLedger(caLayout(inventory.ca.dir).dir, {
+        time: now.toISOString(),
+        node: run.target.node.name,
+        serial: run.plan.recordServed as string,
+        sans: run.plan.current?.sans ?? [],
+        notAfter: (run.plan.current?.notAfter ?? now).toISOString(),
+        action: 'none',
+        result: 'deployed',
+      });
+    }
     const changing = runs.filter((run) => run.plan.action !== 'none');
     if (changing.length === 0 && bundles.every((bundle) => !bundle.reason)) return report(new Map());
 
-    const issuer = await openIssuer(inventory, deps.resolveSecret, now);
+    const issuer = await openIssuer(inventory, caPassword, now);
     try {
       const outcomes = await applyPlan(
         changing,
@@ -105,9 +139,10 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
           reloadTimeoutMs: options.reloadTimeoutMs,
           trusted: trust.trusted,
         },
-        deps.clock,
+        { clock: deps.clock, fault: deps.fault },
       );
-      const allDeployed = [...outcomes.values()].every((outcome) => outcome.status === 'deployed');
+      const allDeployed =
+        failed.length === 0 && [...outcomes.values()].every((outcome) => outcome.status === 'deployed');
       // Bundles only after every node took its change: a stopped rollout changes nothing more.
       const clients = allDeployed
         ? await issueClientBundles(issuer.ca, bundles, { resolveSecret: deps.resolveSecret, now })

@@ -3,6 +3,7 @@
 import { keystoreExtension } from '../bundles/bundle.js';
 import { UsageError } from '../errors.js';
 import type { NodePaths } from '../facts/gather.js';
+import { PENDING_FILE } from '../facts/pending.js';
 import type { Inventory, InventoryNode } from '../inventory/load.js';
 import { type StorePasswords, storePasswords } from '../keystore/index.js';
 import { formatSan } from '../pki/index.js';
@@ -52,6 +53,7 @@ export function nodePaths(node: InventoryNode): NodePaths {
     keystore: `${node.tls.dir}/hivemq-keystore.${ext}`,
     truststore: `${node.tls.dir}/hivemq-truststore.${ext}`,
     backupRoot: `${node.tls.dir}/backup`,
+    pending: `${node.tls.dir}/${PENDING_FILE}`,
   };
 }
 

@@ -9,7 +9,7 @@ import { Secret } from '../../../src/secret.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 const DAY = 86_400_000;
-const CA = { trusted: ['aa', 'bb'] };
+const CA = { trusted: ['aa', 'bb'], recorded: { broker1: '01AB' } };
 const STOCK = readFileSync(new URL('../../fixtures/hivemq/stock-ce.before.xml', import.meta.url), 'utf8');
 const PASSWORD = 'cleartext-store-password';
 
@@ -174,5 +174,55 @@ describe('buildPlan', () => {
       /has no <tls-tcp-listener> named secure-listener: nothing to rotate/,
     );
     expect(none.problems[0]?.error.exitCode).toBe(2);
+  });
+
+  describe('converges on what runs, not only on files', () => {
+    it('finishes a change an earlier run installed and never confirmed: restart, with its marker', () => {
+      const pending = {
+        started: '2026-11-26T10:00:00.000Z',
+        serial: '01AB',
+        action: 'restart' as const,
+        backup: '/etc/ssl/hivemq/backup/x',
+      };
+      const plan = planFor(facts({ pending, served: { kind: 'serial', serial: '01AB' } }));
+      expect(plan).toMatchObject({ action: 'restart', pending, config: { changed: false } });
+      expect(plan?.restartReason).toMatch(
+        /^finish an interrupted change \(started 2026-11-26T10:00:00.000Z, serial 01AB\)/,
+      );
+    });
+
+    it('a pending hot reload is finished by watching for the reload, not by a restart', () => {
+      const pending = { started: '2026-11-26T10:00:00.000Z', serial: '01AB', action: 'hot-reload' as const };
+      expect(planFor(facts({ pending }))).toMatchObject({ action: 'hot-reload', pending });
+    });
+
+    it('restarts a node whose listener serves another serial than its keystore holds', () => {
+      const plan = planFor(facts({ served: { kind: 'serial', serial: '0FFF' } }));
+      expect(plan?.action).toBe('restart');
+      expect(plan?.restartReason).toBe('it serves 0FFF while its keystore holds 01AB');
+    });
+
+    it('restarts a node whose configured listener refuses connections (config.xml never loaded)', () => {
+      expect(planFor(facts({ served: { kind: 'refused' } }))?.restartReason).toMatch(/refuses connections/);
+    });
+
+    it('does not guess from a look that said nothing (a timeout, a refused handshake)', () => {
+      expect(planFor(facts({ served: { kind: 'unknown', reason: 'timeout' } }))?.action).toBe('none');
+    });
+
+    it('records a served certificate of ours that the ledger lacks, and changes nothing', () => {
+      const served = { kind: 'serial', serial: '01AB' } as const;
+      const unrecorded = buildPlan([{ intent, facts: facts({ served }) }], { ...CA, recorded: {} }, NOW).plan;
+      expect(unrecorded.nodes[0]).toMatchObject({ action: 'none', recordServed: '01AB' });
+      expect(planFor(facts({ served }))?.recordServed).toBeUndefined(); // already in the ledger
+      const foreign = { ...deployed, issuedByCa: false };
+      const notOurs = buildPlan(
+        [{ intent, facts: facts({ served, keystore: { exists: true, opens: true, certificate: foreign } }) }],
+        { ...CA, recorded: {} },
+        NOW,
+      ).plan.nodes[0];
+      expect(notOurs?.recordServed).toBeUndefined();
+      expect(notOurs?.issueReasons).toContain('issued by another CA');
+    });
   });
 });

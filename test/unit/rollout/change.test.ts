@@ -9,6 +9,7 @@ import { FakeRemote } from '../../helpers/fake-remote.js';
 
 const BACKUP = '/etc/ssl/hivemq/backup/20261127T000000Z.Ab12Cd';
 const RESTART = '/opt/hivemq/bin/hivemq-service restart';
+const PENDING = '/etc/ssl/hivemq/.deploy-tls-pending.json';
 
 /** A clock whose sleep only moves time on. */
 function jumpingClock(): Clock {
@@ -79,6 +80,7 @@ function site(remote: FakeRemote, gate: Gate): ChangeSite {
     backupRoot: '/etc/ssl/hivemq/backup',
     backupPaths: ['/etc/ssl/hivemq/hivemq-keystore.jks', '/etc/ssl/hivemq/hivemq-truststore.jks'],
     backupsKept: 5,
+    pendingPath: PENDING,
     healthTimeoutMs: 60_000,
     reloadTimeoutMs: 35_000,
     clock: jumpingClock(),
@@ -102,7 +104,7 @@ describe('applyChange (the node protocol)', () => {
     const result = await applyChange(renewal, site(remote, gate), noop);
     expect(result).toMatchObject({ status: 'deployed', restarted: false });
     expect(remote.ran(RESTART)).toEqual([]);
-    expect(remote.written.map((f) => f.path)).toEqual(['/etc/ssl/hivemq/hivemq-keystore.jks']);
+    expect(remote.written.map((f) => f.path)).toEqual(['/etc/ssl/hivemq/hivemq-keystore.jks', PENDING]);
     expect(calls).toEqual(['waitForSerial NEW', 'check NEW']);
   });
 
@@ -177,5 +179,53 @@ describe('applyChange (the node protocol)', () => {
     const failure = applyChange({ ...renewal, action: 'restart' }, site(remote, gate), noop);
     await expect(failure).rejects.toThrow(/failed \(did not serve serial NEW\) and the rollback failed too/);
     await expect(failure).rejects.toMatchObject({ node: 'broker1', hint: expect.stringContaining(BACKUP) });
+  });
+
+  it('installs a pending-change marker with the files and removes it once the gate passed', async () => {
+    const remote = remoteWith();
+    const { gate } = fakeGate({ serving: () => 'NEW' });
+    await applyChange(renewal, site(remote, gate), noop);
+    const marker = remote.written.find((file) => file.path === PENDING);
+    expect(JSON.parse(String(marker?.data))).toMatchObject({
+      serial: 'NEW',
+      backup: BACKUP,
+      servedBefore: { serial: 'OLD', port: 8883 },
+    });
+    expect(remote.commands.at(-1)).toBe(`rm -f -- ${PENDING}`);
+  });
+
+  it('a failed install of stores only is restored without restarting the broker', async () => {
+    const remote = remoteWith({ failWrites: 'No space left on device' });
+    const { gate } = fakeGate({ serving: () => 'OLD' });
+    expect(await applyChange(renewal, site(remote, gate), noop)).toMatchObject({ status: 'rolled-back' });
+    expect(remote.ran(RESTART)).toEqual([]);
+  });
+
+  it('finishing an interrupted change installs nothing and rolls back to the files from before it', async () => {
+    const remote = remoteWith();
+    const { gate, calls } = fakeGate({
+      serving: (port) => (port === 8443 ? 'FIRST' : undefined),
+      checkFails: 'no',
+    });
+    const earlier = '/etc/ssl/hivemq/backup/20261126T100000Z.Zz99Yy';
+    const finish: NodeChange = {
+      files: [],
+      serial: 'NEW',
+      newCertificate: false,
+      action: 'restart',
+      servedBefore: { serial: 'NEW', port: 8883 }, // what the node has now: not what worked
+      pending: {
+        started: '2026-11-26T10:00:00.000Z',
+        serial: 'NEW',
+        action: 'restart',
+        backup: earlier,
+        servedBefore: { serial: 'FIRST', port: 8443 },
+      },
+    };
+    const result = await applyChange(finish, site(remote, gate), noop);
+    expect(result).toMatchObject({ status: 'rolled-back', backup: earlier });
+    expect(remote.written).toEqual([]);
+    expect(remote.ran('deploy-tls-restore')[0]).toContain(earlier);
+    expect(calls.at(-1)).toBe('waitForSerial FIRST :8443');
   });
 });
