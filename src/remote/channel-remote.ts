@@ -1,0 +1,142 @@
+// The Remote every transport shares: commands, sudo, atomic writes and reads, over a channel that
+// can run one command with bytes on its stdin. Transports differ only in how they open channels.
+import { RemoteError } from '../errors.js';
+import type { Secret } from '../secret.js';
+import {
+  type BecomeMode,
+  becomeCommand,
+  checkBecomePassword,
+  SUDO_WITH_PASSWORD,
+  SUDO_WITHOUT_PASSWORD,
+  sudoRefusal,
+} from './become.js';
+import {
+  atomicWriteScript,
+  type ExecResult,
+  type PutOptions,
+  type Remote,
+  type RemoteWrite,
+  shellQuote,
+} from './remote.js';
+
+/** One command on the node, its stdin fed from `stdin` and then closed. */
+export interface ExecChannel {
+  exec(command: string, stdin: Buffer | undefined): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+const MISSING_EXIT = 3; // get(): the file is not there
+
+export interface BecomeSettings {
+  become: boolean;
+  user: string;
+  password?: Secret;
+}
+
+/**
+ * Decides how to become root on this connection: nothing (root, or become off), `sudo -n`, or
+ * `sudo -S` with the password. With a password, sudo is asked first whether it needs one at all
+ * (NOPASSWD rules): a password line sudo does not read would reach the command's stdin.
+ */
+export async function becomeMode(
+  channel: ExecChannel,
+  node: string,
+  settings: BecomeSettings,
+): Promise<BecomeMode> {
+  if (!settings.become || settings.user === 'root') return 'none';
+  if (!settings.password) return 'sudo';
+  const problem = checkBecomePassword(settings.password.reveal());
+  if (problem)
+    throw new RemoteError(`the become password (${settings.password.origin}) ${problem}`, { node });
+  if ((await channel.exec(SUDO_WITHOUT_PASSWORD, undefined)).code === 0) return 'sudo';
+  const check = await channel.exec(SUDO_WITH_PASSWORD, Buffer.from(`${settings.password.reveal()}\n`));
+  if (check.code === 0) return 'sudo-password';
+  const refusal = sudoRefusal(check.stderr);
+  throw new RemoteError(
+    refusal === 'wrong-password'
+      ? `sudo refused the become password for ${settings.user} (${settings.password.origin})`
+      : `sudo does not let ${settings.user} run commands as root: ${check.stderr.trim()}`,
+    {
+      node,
+      hint:
+        refusal === 'wrong-password'
+          ? 'nothing was changed; put the right password where ssh.becomePassword points'
+          : `allow ${settings.user} in the node's sudoers, or log in as root (ssh.user)`,
+    },
+  );
+}
+
+export class ChannelRemote implements Remote {
+  #roundTrips = 0;
+
+  constructor(
+    readonly node: string,
+    private readonly channel: ExecChannel,
+    private readonly settings: BecomeSettings,
+    private readonly mode: BecomeMode,
+  ) {}
+
+  get roundTrips(): number {
+    return this.#roundTrips;
+  }
+
+  async exec(command: string, options: { stdin?: Uint8Array | string } = {}): Promise<ExecResult> {
+    const wrapped = becomeCommand(command, this.mode, () => this.settings.password?.reveal() ?? '');
+    const parts = [
+      ...(wrapped.stdinPrefix === undefined ? [] : [Buffer.from(wrapped.stdinPrefix)]),
+      ...(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+    ];
+    this.#roundTrips++;
+    return this.channel.exec(wrapped.command, parts.length === 0 ? undefined : Buffer.concat(parts));
+  }
+
+  async run(command: string, options: { stdin?: Uint8Array | string } = {}): Promise<string> {
+    const result = await this.exec(command, options);
+    if (result.code !== 0) {
+      const needsSudo =
+        /permission denied|operation not permitted/i.test(result.stderr) && !this.settings.become;
+      throw new RemoteError(
+        `\`${command.split('\n')[0]}\` failed (exit ${result.code}): ${result.stderr.trim()}`,
+        {
+          node: this.node,
+          hint: needsSudo
+            ? 'the SSH user needs root here: set ssh.become: true (sudo) in the inventory'
+            : /a password is required/i.test(result.stderr)
+              ? 'sudo asks for a password: set ssh.becomePassword: { file: … } or { env: … }'
+              : undefined,
+        },
+      );
+    }
+    return result.stdout;
+  }
+
+  async putAtomic(path: string, data: Uint8Array | string, options: PutOptions): Promise<void> {
+    await this.putAtomicAll([{ path, data, ...options }]);
+  }
+
+  async putAtomicAll(files: readonly RemoteWrite[]): Promise<void> {
+    if (files.length === 0) return;
+    const bodies = files.map((file) => Buffer.from(file.data));
+    const script = atomicWriteScript(
+      files.map((file, i) => ({ ...file, length: (bodies[i] as Buffer).length })),
+    );
+    await this.run(script, { stdin: Buffer.concat(bodies) });
+  }
+
+  async get(path: string): Promise<Uint8Array | undefined> {
+    const q = shellQuote(path);
+    const result = await this.exec(`if [ -e ${q} ]; then base64 -w0 < ${q}; else exit ${MISSING_EXIT}; fi`);
+    if (result.code === MISSING_EXIT) return undefined;
+    if (result.code !== 0) {
+      throw new RemoteError(`cannot read ${path}: ${result.stderr.trim()}`, {
+        node: this.node,
+        hint: this.settings.become ? undefined : 'if the file is root-only, set ssh.become: true',
+      });
+    }
+    return new Uint8Array(Buffer.from(result.stdout.trim(), 'base64'));
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close();
+  }
+}
