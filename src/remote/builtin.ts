@@ -5,7 +5,11 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { type AgentAuthMethod, Client, type ConnectConfig, type PublicKeyAuthMethod, utils } from 'ssh2';
+// ssh2 is CommonJS: its named exports are reachable through the default import only.
+import ssh2, { type AgentAuthMethod, type Client, type ConnectConfig, type PublicKeyAuthMethod } from 'ssh2';
+
+const { Client: SshClient, utils } = ssh2;
+
 import { ExitCode, RemoteError } from '../errors.js';
 import { becomeMode, ChannelRemote, type ExecChannel } from './channel-remote.js';
 import type { HopPool } from './hop-pool.js';
@@ -183,7 +187,7 @@ async function openHop(plan: ConnectionPlan, hop: Hop, sock: Duplex | undefined)
   const keys = await loadKeys(plan, hop);
   let verdict: FileVerdict | undefined;
   let offered: { type: string; key: string } | undefined;
-  const client = new Client();
+  const client = new SshClient();
   const config: ConnectConfig = {
     ...(sock ? { sock: sock as never } : { host: hop.hostname, port: hop.port }),
     username: hop.user,

@@ -2,8 +2,9 @@
 // and opens it with the transport the inventory chose. One connector per run: it holds the
 // connections to jump hosts that the nodes behind them share.
 import { spawn } from 'node:child_process';
-import { access } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from 'ssh2';
 import { ExitCode, RemoteError } from '../errors.js';
 import { connectBuiltin } from './builtin.js';
@@ -48,24 +49,36 @@ const fileExists = (path: string) =>
     () => false,
   );
 
+/** ssh -G with the wrapper in a private temporary file, removed when ssh is done. */
 function spawnSshG(ssh: string, path: string): RunSshG {
-  return (args, stdin) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(ssh, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: path } });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-      child.once('error', reject);
-      child.once('close', (code) =>
-        resolve({
-          code: code ?? -1,
-          stdout: Buffer.concat(out).toString(),
-          stderr: Buffer.concat(err).toString(),
-        }),
-      );
-      child.stdin.end(stdin);
-    });
+  return async (args, wrapper) => {
+    const dir = await mkdtemp(join(tmpdir(), 'deploy-tls-sshg-'));
+    const file = join(dir, 'config');
+    try {
+      await writeFile(file, wrapper, { mode: 0o600 });
+      return await runProcess(ssh, ['-F', file, ...args], path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+function runProcess(file: string, args: string[], path: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: path } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.once('error', reject);
+    child.once('close', (code) =>
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
+    );
+  });
 }
 
 export function createSshConnector(deps: ConnectorDeps): SshConnector {

@@ -78,8 +78,8 @@ export function masterArgs(
     ...o('ServerAliveInterval=15'),
     ...(options.via
       ? o(
-          // ProxyCommand runs in a shell: every word is quoted; %h/%p are validated host and port.
-          `ProxyCommand=exec ${shellQuote(options.ssh)} -F none -o ControlMaster=no -S ${shellQuote(options.via.replaceAll('%', '%%'))} -W '[%h]:%p' deploy-tls-jump`,
+          // ProxyCommand runs in a shell (ssh prepends exec): every word is quoted; %h/%p are checked.
+          `ProxyCommand=${shellQuote(options.ssh)} -F none -o ControlMaster=no -S ${shellQuote(options.via.replaceAll('%', '%%'))} -W '[%h]:%p' deploy-tls-jump`,
         )
       : []),
     '-l',

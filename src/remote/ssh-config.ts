@@ -29,7 +29,7 @@ export interface SshConfigValues {
 const UNSET = 'deploy-tls-unset';
 const UNSET_PATH = `/${UNSET}`;
 
-/** The config ssh -G reads from stdin: the user's file first, our sentinels after it. */
+/** The config ssh -G reads (-F): the user's file first, our sentinels after it. */
 export function configWrapper(configFile: string): string {
   return [
     `Include ${quoteConfigWord(configFile)}`,
@@ -56,8 +56,6 @@ function quoteConfigWord(word: string): string {
 export function sshConfigArgs(host: string, given: { user?: string; port?: number } = {}): string[] {
   return [
     '-G',
-    '-F',
-    '/dev/stdin',
     ...(given.user ? ['-l', given.user] : []),
     ...(given.port ? ['-p', String(given.port)] : []),
     '--',
@@ -117,8 +115,7 @@ export async function readSshConfig(
     const reason = result.stderr
       .split('\n')
       .filter((line) => line.trim() !== '' && !line.startsWith('Pseudo-terminal'))
-      .join('; ')
-      .replaceAll('/dev/stdin', 'the config');
+      .join('; ');
     throw new SshConfigError(reason || `ssh -G exited ${result.code}`);
   }
   return parseSshG(result.stdout);
