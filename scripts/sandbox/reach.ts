@@ -160,6 +160,10 @@ export function reachLayout(layout: SandboxLayout): ReachLayout {
   };
 }
 
+/** bastion0's second host key, RSA. */
+export const bastionRsaKey = (reach: ReachLayout) =>
+  path.join(reach.bastions.bastion0.dir, 'ssh', 'ssh_host_rsa_key');
+
 const netnsPath = (reach: ReachLayout, net: NetName) => `/run/netns/${reach.netns[net]}`;
 const uidOf = (reach: ReachLayout) => 60_000 + reach.octet;
 
@@ -335,7 +339,10 @@ async function greets(reach: ReachLayout, h: ReachHost): Promise<boolean> {
 }
 
 async function startSshd(reach: ReachLayout, h: ReachHost, holder?: number): Promise<void> {
-  if (sshdPid(h) === undefined) {
+  const running = sshdPid(h);
+  // sshd re-reads its config on SIGHUP (sshd(8)): a rewritten config takes effect on every up.
+  if (running !== undefined) process.kill(running, 'SIGHUP');
+  else {
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
     const mount = holder === undefined ? [] : ['--mount', `--target=${holder}`];
     const net = h.net ? [`--net=${netnsPath(reach, h.net)}`] : [];
@@ -369,7 +376,11 @@ export async function reachUp(
   const { bastion0, bastion1, bastion2 } = reach.bastions;
   const { pp, sudo, cert } = reach.nodes;
   const forwarding = [`AuthorizedKeysFile ${layout.authorizedKeys}`, 'AllowTcpForwarding yes'];
-  for (const bastion of [bastion0, bastion1, bastion2]) await writeHost(bastion, forwarding);
+  // bastion0 also has an RSA host key: a known_hosts that lists only it must still work (OpenSSH
+  // 8.8+ servers refuse the SHA-1 ssh-rsa signature; clients must ask for rsa-sha2-256/512).
+  await keygen(bastionRsaKey(reach), 'rsa', 'root@bastion0');
+  await writeHost(bastion0, [...forwarding, `HostKey ${bastionRsaKey(reach)}`]);
+  for (const bastion of [bastion1, bastion2]) await writeHost(bastion, forwarding);
 
   await passphraseKey(reach);
   await writeHost(pp, [`AuthorizedKeysFile ${reach.passphraseKey}.pub`, 'AllowTcpForwarding no']);

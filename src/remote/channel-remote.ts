@@ -1,6 +1,6 @@
 // The Remote every transport shares: commands, sudo, atomic writes and reads, over a channel that
 // can run one command with bytes on its stdin. Transports differ only in how they open channels.
-import { RemoteError } from '../errors.js';
+import { ExitCode, RemoteError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import {
   type BecomeMode,
@@ -58,6 +58,8 @@ export async function becomeMode(
       : `sudo does not let ${settings.user} run commands as root: ${check.stderr.trim()}`,
     {
       node,
+      // A wrong password is bad input, like a wrong CA password: exit 2.
+      exitCode: ExitCode.usage,
       hint:
         refusal === 'wrong-password'
           ? 'nothing was changed; put the right password where ssh.becomePassword points'
