@@ -100,6 +100,20 @@ export function hostKeyError(
   return undefined;
 }
 
+/** The first key of the plan that is protected by a passphrase, when the plan has none: to ask for one. */
+export async function protectedKeyWithoutPassphrase(plan: ConnectionPlan): Promise<string | undefined> {
+  if (plan.passphrase) return undefined;
+  for (const hop of planHops(plan)) {
+    for (const path of hop.identityFiles) {
+      const data = await readFile(path).catch(() => undefined);
+      if (data === undefined) continue;
+      const parsed = utils.parseKey(data);
+      if (parsed instanceof Error && /passphrase|encrypted/i.test(parsed.message)) return path;
+    }
+  }
+  return undefined;
+}
+
 interface LoadedKey {
   path: string;
   data: Buffer;

@@ -7,7 +7,8 @@ import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'ssh2';
 import { ExitCode, RemoteError } from '../errors.js';
-import { connectBuiltin } from './builtin.js';
+import type { Secret } from '../secret.js';
+import { connectBuiltin, protectedKeyWithoutPassphrase } from './builtin.js';
 import { HopPool } from './hop-pool.js';
 import { JumpSpecError } from './jump.js';
 import { closeMaster, connectOpenssh, type Master } from './openssh.js';
@@ -33,6 +34,11 @@ export interface ConnectorDeps {
   /** Runs `ssh -G`; default: spawns deps.ssh. */
   runSshG?: RunSshG;
   exists?: (path: string) => Promise<boolean>;
+  /**
+   * Asks for the passphrase of a protected key the inventory gives none for (a prompt on a
+   * terminal); without it such a key is an error that says to set ssh.passphrase.
+   */
+  askPassphrase?: (keyPath: string, node: string) => Promise<Secret>;
 }
 
 export interface SshConnector {
@@ -160,10 +166,24 @@ export function createSshConnector(deps: ConnectorDeps): SshConnector {
     }
   }
 
+  /** One prompt per key file for the whole run, however many nodes use the key. */
+  const asked = new Map<string, Promise<Secret>>();
+  async function withPassphrase(connection: ConnectionPlan): Promise<ConnectionPlan> {
+    if (!deps.askPassphrase) return connection;
+    const key = await protectedKeyWithoutPassphrase(connection);
+    if (key === undefined) return connection;
+    let answer = asked.get(key);
+    if (!answer) {
+      answer = deps.askPassphrase(key, connection.node);
+      asked.set(key, answer);
+    }
+    return { ...connection, passphrase: await answer };
+  }
+
   return {
     plan,
     async connect(target) {
-      const connection = await plan(target);
+      const connection = await withPassphrase(await plan(target));
       return connection.transport === 'openssh'
         ? connectOpenssh(connection, masters, { ssh, path: deps.path })
         : connectBuiltin(connection, jumps);
