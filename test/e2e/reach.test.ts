@@ -3,7 +3,7 @@
 // and whose sudo asks a password, a node with a passphrase-protected RSA key, and a node with host
 // and user certificates (openssh transport). The full rollout and verify go through all of them,
 // every hop strictly checked; nothing secret ever shows on a command line on this machine.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -273,6 +273,19 @@ describe('reach: jump hosts, the ssh config, protected keys, certificates, sudo 
       { timeoutMs: 20_000 },
     );
     expect(served.stdout).toMatch(/Verify return code: 0 \(ok\)/);
+
+    // clients[].plainKey: the rollout's bundle has an unencrypted key beside the encrypted one, and
+    // mosquitto (which cannot prompt for a pass phrase) publishes with it.
+    const bundle = path.join(work, 'clients', 'mqtt-client');
+    const plainKey = path.join(bundle, 'mqtt-client.plain.key.pem');
+    expect(statSync(plainKey).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(bundle, 'mqtt-client.key.pem'), 'utf8')).toContain('ENCRYPTED PRIVATE KEY');
+    const published = await run('mosquitto_pub', [
+      ...['-h', reach.nodes.pp.address, '-p', '8883', '--cafile', chain],
+      ...['--cert', path.join(bundle, 'mqtt-client.cert.pem'), '--key', plainKey],
+      ...['-t', 'e2e/reach', '-m', 'hello', '-q', '1'],
+    ]);
+    expect(published.code, published.stderr).toBe(0);
 
     // A rerun reads every node through the same hops and changes nothing.
     const before = nodeFiles();
