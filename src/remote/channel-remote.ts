@@ -10,22 +10,13 @@ import {
   SUDO_WITHOUT_PASSWORD,
   sudoRefusal,
 } from './become.js';
-import {
-  atomicWriteScript,
-  type ExecResult,
-  type PutOptions,
-  type Remote,
-  type RemoteWrite,
-  shellQuote,
-} from './remote.js';
+import { atomicWriteScript, type ExecResult, type Remote, type RemoteWrite } from './remote.js';
 
 /** One command on the node, its stdin fed from `stdin` and then closed. */
 export interface ExecChannel {
   exec(command: string, stdin: Buffer | undefined): Promise<ExecResult>;
   close(): Promise<void>;
 }
-
-const MISSING_EXIT = 3; // get(): the file is not there
 
 export interface BecomeSettings {
   become: boolean;
@@ -112,10 +103,6 @@ export class ChannelRemote implements Remote {
     return result.stdout;
   }
 
-  async putAtomic(path: string, data: Uint8Array | string, options: PutOptions): Promise<void> {
-    await this.putAtomicAll([{ path, data, ...options }]);
-  }
-
   async putAtomicAll(files: readonly RemoteWrite[]): Promise<void> {
     if (files.length === 0) return;
     const bodies = files.map((file) => Buffer.from(file.data));
@@ -123,19 +110,6 @@ export class ChannelRemote implements Remote {
       files.map((file, i) => ({ ...file, length: (bodies[i] as Buffer).length })),
     );
     await this.run(script, { stdin: Buffer.concat(bodies) });
-  }
-
-  async get(path: string): Promise<Uint8Array | undefined> {
-    const q = shellQuote(path);
-    const result = await this.exec(`if [ -e ${q} ]; then base64 -w0 < ${q}; else exit ${MISSING_EXIT}; fi`);
-    if (result.code === MISSING_EXIT) return undefined;
-    if (result.code !== 0) {
-      throw new RemoteError(`cannot read ${path}: ${result.stderr.trim()}`, {
-        node: this.node,
-        hint: this.settings.become ? undefined : 'if the file is root-only, set ssh.become: true',
-      });
-    }
-    return new Uint8Array(Buffer.from(result.stdout.trim(), 'base64'));
   }
 
   async close(): Promise<void> {

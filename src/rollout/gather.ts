@@ -7,6 +7,7 @@ import { gatherNodeFacts } from '../facts/gather.js';
 import type { NodeFacts } from '../plan/types.js';
 import type { Remote } from '../remote/remote.js';
 import type { SshTarget } from '../remote/ssh.js';
+import { describeTarget } from '../remote/target.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
 import type { Target } from './targets.js';
 
@@ -45,7 +46,7 @@ export async function gather(
     (target) => target.node.name,
     async (target, update) => {
       const { node, ssh, paths } = target;
-      update(`ssh ${ssh.user}@${ssh.address}:${ssh.port}`);
+      update(`ssh ${describeTarget(ssh)}`);
       const remote = await connect(ssh);
       try {
         update('reading config.xml and keystores');

@@ -95,7 +95,7 @@ nodes:
       transport: 'openssh',
       become: false,
       privateKey: '/home/ops/.ssh/deploy',
-      passphrase: { file: './secrets/key.pass' },
+      passphrase: { file: '/srv/deploy/secrets/key.pass' }, // relative to the inventory, as every path
       becomePassword: { env: 'SUDO_PASS' },
     });
     expect(two?.ssh).toMatchObject({ configFile: 'none', proxyJump: 'none' });
