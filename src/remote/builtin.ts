@@ -27,6 +27,8 @@ import {
 import type { ExecResult, Remote } from './remote.js';
 import { type ConnectionPlan, type Hop, planHops } from './target.js';
 
+const KEEPALIVE_MS = 15_000;
+
 export interface KnownHostsFile {
   path: string;
   entries: KnownHostEntry[];
@@ -206,6 +208,9 @@ async function openHop(plan: ConnectionPlan, hop: Hop, sock: Duplex | undefined)
     ...(sock ? { sock: sock as never } : { host: hop.hostname, port: hop.port }),
     username: hop.user,
     readyTimeout: plan.readyTimeoutMs,
+    // A shared jump host connection idles while nodes restart: keep it (and any NAT on the way) alive,
+    // as ssh_config(5) ServerAliveInterval does.
+    keepaliveInterval: KEEPALIVE_MS,
     authHandler: authMethods(plan, hop, keys),
     ...(types.length > 0 ? { algorithms: { serverHostKey: hostKeyAlgorithms(types) as never } } : {}),
     hostVerifier: (blob: Buffer) => {
