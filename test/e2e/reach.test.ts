@@ -3,11 +3,13 @@
 // and whose sudo asks a password, a node with a passphrase-protected RSA key, and a node with host
 // and user certificates (openssh transport). The full rollout and verify go through all of them,
 // every hop strictly checked; nothing secret ever shows on a command line on this machine.
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { stockConfigXml } from '../../scripts/sandbox/broker.js';
+import { waitFor } from '../../scripts/sandbox/processes.js';
 import {
   bastionRsaKey,
   inReachNode,
@@ -237,6 +239,38 @@ describe('reach: jump hosts, the ssh config, protected keys, certificates, sudo 
     expect(result.stdout).toContain(node(1).name);
   });
 
+  it('logs in with ssh-agent at the SSH_AUTH_SOCK the CLI was given (and no key file)', async () => {
+    const socket = path.join(work, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      await waitFor('ssh-agent', () => existsSync(socket) || undefined, { timeoutMs: 5_000 });
+      const added = await run('ssh-add', [layout.sshKey], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      expect(added.code, added.stderr).toBe(0);
+      const file = inventory('agent.yaml', (doc) => {
+        doc.nodes = [
+          {
+            ...(parse(readFileSync(layout.inventory, 'utf8')) as Doc).nodes[0],
+            ssh: {
+              agent: true,
+              privateKey: path.join(work, 'no-such-key'),
+              proxyJump: 'bastion0',
+              user: 'root',
+            },
+          } as Doc['nodes'][number],
+        ];
+      });
+      const withAgent = await deployTls(['plan', '--inventory', file], 60_000, { SSH_AUTH_SOCK: socket });
+      expect(withAgent.code, withAgent.stderr).toBe(0);
+      const without = await deployTls(['plan', '--inventory', file], 60_000, { SSH_AUTH_SOCK: '' });
+      expect(without.code).toBe(2);
+      expect(without.stderr).toMatch(
+        /ssh.agent is true but no agent socket is known \(SSH_AUTH_SOCK is not set\)/,
+      );
+    } finally {
+      agent.kill();
+    }
+  });
+
   it('rolls out and verifies through all of them; no passphrase or sudo password on any command line', async () => {
     const passphrase = readFileSync(reach.passphraseFile, 'utf8').trim();
     const becomePassword = readFileSync(reach.becomePasswordFile, 'utf8').trim();
@@ -287,10 +321,17 @@ describe('reach: jump hosts, the ssh config, protected keys, certificates, sudo 
     ]);
     expect(published.code, published.stderr).toBe(0);
 
-    // A rerun reads every node through the same hops and changes nothing.
+    // A rerun reads every node through the same hops and changes nothing. bastion1's sshd logs one
+    // login per connection: reach-pp and reach-sudo share one (built-in transport), reach-cert's
+    // openssh master is the other; a connection per node would make three.
+    const logins = () =>
+      (readFileSync(reach.bastions.bastion1.sshdLog, 'utf8').match(/Accepted publickey for root/g) ?? [])
+        .length;
     const before = nodeFiles();
+    const loginsBefore = logins();
     const again = await ok(['--inventory', file]);
     for (const n of reachNodes) expect(again.stdout).toMatch(new RegExp(`${n.name}\\s+unchanged`));
     expect(nodeFiles()).toEqual(before);
+    expect(logins() - loginsBefore).toBe(2);
   });
 });
