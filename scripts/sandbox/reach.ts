@@ -506,7 +506,7 @@ export function reachInventory(layout: SandboxLayout, reach: ReachLayout): objec
         truststore: { password: { file: secretFile(layout, 'truststore') } },
       },
     },
-    clients: [{ name: 'mqtt-client', plainKey: true }],
+    clients: [{ name: 'mqtt-client', password: { file: secretFile(layout, 'client') }, plainKey: true }],
     nodes: [
       nodeEntry(pp, {
         proxyJump: 'bastion1',
