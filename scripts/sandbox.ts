@@ -4,9 +4,10 @@ import { parseArgs } from 'node:util';
 import { DeployTlsError, ExitCode } from '../src/errors.js';
 import { down, status, up } from './sandbox/fleet.js';
 import { DEFAULT_NODES, sandboxLayout } from './sandbox/layout.js';
+import { reachUp } from './sandbox/reach.js';
 import { statusLines, usageLines } from './sandbox/report.js';
 
-const USAGE = 'usage: npm run sandbox -- up [--nodes N] [--ssh-port P] | down | status';
+const USAGE = 'usage: npm run sandbox -- up [--nodes N] [--ssh-port P] [--reach] | down | status';
 
 function integerFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -22,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { nodes: { type: 'string' }, 'ssh-port': { type: 'string' } },
+    options: { nodes: { type: 'string' }, 'ssh-port': { type: 'string' }, reach: { type: 'boolean' } },
   });
   const log = (line: string) => console.log(line);
   const layout = sandboxLayout();
@@ -37,6 +38,10 @@ async function main(argv: string[]): Promise<void> {
         layout,
       });
       for (const line of usageLines(layout, fleet.nodes, fleet.sshPort)) log(line);
+      if (values.reach) {
+        const reach = await reachUp(layout, log);
+        log(`reach test bed: jump hosts and bastion-only nodes, inventory ${reach.inventory}`);
+      }
       log(`  took ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return;
     }

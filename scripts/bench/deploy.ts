@@ -13,7 +13,7 @@ import { loadInventory } from '../../src/inventory/load.js';
 import { storePasswords } from '../../src/keystore/index.js';
 import { readCaCertificates } from '../../src/pki/ca.js';
 import { caLayout } from '../../src/pki/index.js';
-import { connectSsh } from '../../src/remote/ssh.js';
+import { createSshConnector, localContext } from '../../src/remote/connector.js';
 import { selectTargets } from '../../src/rollout/targets.js';
 import { Secret } from '../../src/secret.js';
 import { sandboxLayout } from '../sandbox/layout.js';
@@ -51,6 +51,7 @@ const payload = {
   config: randomBytes(2_000).toString('base64'),
 };
 
+const connector = createSshConnector({ local: localContext(process.env), path: process.env.PATH ?? '' });
 const targets = await selectTargets(inventory, undefined, resolve, false);
 const wrongPasswords = storePasswords('jks', { keystore: new Secret('x', 'bench') });
 
@@ -58,7 +59,7 @@ async function oneNode(index: number): Promise<number> {
   const target = targets[index];
   if (!target) throw new Error(`no node ${index}`);
   const { node } = target;
-  const remote = await connectSsh(target.ssh);
+  const remote = await connector.connect(target.ssh);
   try {
     await gatherNodeFacts(
       remote,

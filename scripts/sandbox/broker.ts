@@ -53,9 +53,10 @@ export function stockConfigXml(node: NodeLayout): string {
 `;
 }
 
-function serviceScript(layout: SandboxLayout, java: string): string {
+function serviceScript(layout: SandboxLayout, java: string, netnsEnter: string): string {
   const template = readFileSync(path.join(layout.hivemqSources, 'hivemq-service.sh'), 'utf8');
   return template
+    .replace('@NETNS_ENTER@', netnsEnter)
     .replace('@JAVA@', java)
     .replace('@CLASSPATH@', brokerClasspath(layout))
     .replace('@JAVA_OPTS@', JAVA_OPTS.join(' '));
@@ -65,7 +66,11 @@ function serviceScript(layout: SandboxLayout, java: string): string {
  * Lays out the node's /opt/hivemq. config.xml is written only when missing: tests and rollouts
  * change it, and `up` on a running fleet must not undo their work. Our own files are refreshed.
  */
-export async function writeBrokerHome(layout: SandboxLayout, node: NodeLayout): Promise<void> {
+export async function writeBrokerHome(
+  layout: SandboxLayout,
+  node: NodeLayout,
+  options: { netnsEnter?: string } = {},
+): Promise<void> {
   for (const dir of ['bin', 'conf', 'data', 'log', 'extensions']) {
     mkdirSync(path.join(node.homeDir, dir), { recursive: true });
   }
@@ -81,7 +86,7 @@ export async function writeBrokerHome(layout: SandboxLayout, node: NodeLayout): 
     await $({ quiet: true })`readlink -f ${(await $({ quiet: true })`command -v java`).stdout.trim()}`
   ).stdout.trim();
   const script = path.join(node.homeDir, 'bin', 'hivemq-service');
-  writeFileSync(script, serviceScript(layout, java));
+  writeFileSync(script, serviceScript(layout, java, options.netnsEnter ?? ''));
   chmodSync(script, 0o755);
 }
 

@@ -21,6 +21,7 @@ import { holderPid, startHolder, stopHolder } from './namespace.js';
 import { installMissing, requireRoot } from './prerequisites.js';
 import { mqttAccepts, portIsFree, sshGreets, tcpAnswers } from './probes.js';
 import { cmdlineOf, isAlive, mountNamespaceOf, residentKiB, terminate } from './processes.js';
+import { reachDown } from './reach.js';
 import { ensureClientKey, sshdPid, startSshd, stopSshd, writeSshdFiles } from './sshd.js';
 
 export type Log = (line: string) => void;
@@ -152,7 +153,7 @@ export async function down(options: { log?: Log; layout?: SandboxLayout } = {}):
   const layout = options.layout ?? sandboxLayout();
   requireRoot();
   // In parallel: HiveMQ takes about 4 s to shut down cleanly, and nodes are independent.
-  await Promise.all(knownNodes(layout).map((node) => stopNode(node, log)));
+  await Promise.all([...knownNodes(layout).map((node) => stopNode(node, log)), reachDown(layout)]);
 }
 
 export interface NodeStatus {

@@ -14,16 +14,22 @@ export function holderPid(node: NodeLayout): number | undefined {
   return recordedPid(node.holderPidFile, holderName(node));
 }
 
-function mountsReady(pid: number): boolean {
+function mountsReady(pid: number, extra: readonly string[]): boolean {
   try {
     const mountinfo = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
-    return Object.values(MOUNT_POINTS).every((point) => mountinfo.includes(` ${point} `));
+    return [...Object.values(MOUNT_POINTS), ...extra].every((point) => mountinfo.includes(` ${point} `));
   } catch {
     return false;
   }
 }
 
-export async function startHolder(node: NodeLayout): Promise<number> {
+/** A host file or folder to show at `target` inside the node only (e.g. its own /etc/passwd). */
+export interface Bind {
+  source: string;
+  target: string;
+}
+
+export async function startHolder(node: NodeLayout, binds: readonly Bind[] = []): Promise<number> {
   const running = holderPid(node);
   if (running !== undefined) return running;
   // The mount points must exist on the host for the bind mounts; they stay empty there.
@@ -39,6 +45,8 @@ export async function startHolder(node: NodeLayout): Promise<number> {
     `mount --bind "$1" ${MOUNT_POINTS.ssl}`,
     `mount --bind "$2" ${MOUNT_POINTS.home}`,
     `if [ -f /root/.bashrc ]; then mount --bind "$3" /root/.bashrc; fi`,
+    'shift 3',
+    'while [ $# -gt 1 ]; do mount --bind "$1" "$2"; shift 2; done',
     `exec -a ${holderName(node)} sleep infinity`,
   ].join('\n');
   const logFd = openSync(node.holderLog, 'a');
@@ -57,6 +65,7 @@ export async function startHolder(node: NodeLayout): Promise<number> {
         node.sslDir,
         node.homeDir,
         emptyRc,
+        ...binds.flatMap((bind) => [bind.source, bind.target]),
       ],
       { detached: true, stdio: ['ignore', logFd, logFd] },
     );
@@ -69,7 +78,12 @@ export async function startHolder(node: NodeLayout): Promise<number> {
       `${node.name}'s bind mounts`,
       () => {
         if (!isAlive(pid)) throw new Error(`${node.name}'s namespace holder exited: see ${node.holderLog}`);
-        return mountsReady(pid) || undefined;
+        return (
+          mountsReady(
+            pid,
+            binds.map((bind) => bind.target),
+          ) || undefined
+        );
       },
       { timeoutMs: 10_000 },
     );

@@ -20,6 +20,9 @@ const REQUIRED: ReadonlyArray<readonly [command: string, aptPackage: string]> = 
   ['mvn', 'maven'],
   // e2e checks the printed systemd unit with systemd's own parser (no running systemd needed).
   ['systemd-analyze', 'systemd'],
+  // The reach test bed: network namespaces, and sudo that asks a password.
+  ['ip', 'iproute2'],
+  ['sudo', 'sudo'],
 ];
 
 // Debian's maintainer scripts ask invoke-rc.d whether to start a service; exit 101 means "no".

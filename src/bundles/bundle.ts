@@ -98,7 +98,7 @@ export function nodeBundle(issued: IssuedCertificate, options: BundleOptions): B
  */
 export function clientBundle(
   issued: IssuedCertificate,
-  options: BundleOptions & { plainKey: boolean },
+  options: BundleOptions & { plainKey: boolean; plainKeyBeside?: boolean },
 ): BundleFile[] {
   const ext = keystoreExtension(options.format);
   const key = options.plainKey
@@ -113,6 +113,10 @@ export function clientBundle(
     },
     { name: `${issued.name}.cert.pem`, data: issued.certificate.toString('pem'), mode: PUBLIC },
     { name: `${issued.name}.key.pem`, data: key, mode: PRIVATE },
+    // clients[].plainKey: the encrypted key stays, an unencrypted copy (0600) goes beside it.
+    ...(options.plainKeyBeside && !options.plainKey
+      ? [{ name: `${issued.name}.plain.key.pem`, data: plainPrivateKeyPem(issued.privateKey), mode: PRIVATE }]
+      : []),
     { name: 'ca-chain.cert.pem', data: chainPem(issued), mode: PUBLIC },
   ];
 }

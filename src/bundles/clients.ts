@@ -81,6 +81,7 @@ export async function issueClientBundles(
       out: client.out,
       now: options.now,
       plainKey: false,
+      plainKeyBeside: client.plainKey,
     });
     await appendLedger(ca.layout.dir, {
       time: options.now.toISOString(),

@@ -66,7 +66,7 @@ export async function issueNodeBundle(
 /** A client certificate (CN = its name) with Java stores and PEM files. */
 export async function issueClientBundle(
   ca: CertificateAuthority,
-  request: BundleRequest & { plainKey: boolean },
+  request: BundleRequest & { plainKey: boolean; plainKeyBeside?: boolean },
 ): Promise<BundleResult> {
   const issued = await ca.issue({
     profile: 'client',
@@ -80,7 +80,11 @@ export async function issueClientBundle(
   return write(
     issued,
     request,
-    clientBundle(issued, { ...bundleOptions(request), plainKey: request.plainKey }),
+    clientBundle(issued, {
+      ...bundleOptions(request),
+      plainKey: request.plainKey,
+      plainKeyBeside: request.plainKeyBeside,
+    }),
   );
 }
 

@@ -4,10 +4,10 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { type Inventory, loadInventory } from '../inventory/load.js';
-import { connectSsh } from '../remote/ssh.js';
+import { createSshConnector, localContext } from '../remote/connector.js';
 import type { RolloutDeps, RolloutOptions } from '../rollout/rollout.js';
 import type { RendererName } from '../tasks/stage.js';
-import { inventorySecretResolver, PASSWORD_ENV, type SecretIo } from './secrets.js';
+import { inventorySecretResolver, PASSWORD_ENV, promptSecret, type SecretIo } from './secrets.js';
 
 /** The process as the CLI sees it: streams, environment, clock, working folder. Tests pass their own. */
 export interface CliIo extends SecretIo {
@@ -109,11 +109,24 @@ export function rolloutSettings(
 /** SSH, password references and the clock: the side effects fleet commands get. */
 export function fleetDeps(io: CliIo): RolloutDeps {
   return {
-    connect: connectSsh,
+    connect: sshConnect(io),
     resolveSecret: inventorySecretResolver(io),
     clock: io.clock,
     fault: faultSeam(io),
   };
+}
+
+/**
+ * One SSH connector per command run: it holds the connections to jump hosts that the nodes behind
+ * them share, and asks on the terminal for a key passphrase the inventory does not name.
+ */
+export function sshConnect(io: CliIo): RolloutDeps['connect'] {
+  const connector = createSshConnector({
+    local: localContext(io.env),
+    path: io.env.PATH ?? '/usr/bin:/bin',
+    askPassphrase: (keyPath, node) => promptSecret(`${node}: passphrase for ${keyPath}`, io),
+  });
+  return (target) => connector.connect(target);
 }
 
 /**

@@ -84,6 +84,18 @@ export async function requiredSecret(spec: SecretSpec, io: SecretIo, confirm = f
   });
 }
 
+/** A secret typed on the terminal; without one, an error that says where else it can come from. */
+export async function promptSecret(label: string, io: SecretIo): Promise<Secret> {
+  if (!io.stdin.isTTY) {
+    throw new UsageError(`no ${label} given`, {
+      hint: 'name it in the inventory (ssh.passphrase: { file: … } or { env: … }), or run on a terminal to be asked',
+    });
+  }
+  const value = await prompt(`${label}: `, io);
+  if (value === '') throw new UsageError(`the ${label} is empty`);
+  return new Secret(value, 'prompt');
+}
+
 /** Reads a line without echoing it. */
 function prompt(question: string, io: SecretIo): Promise<string> {
   return new Promise((resolve) => {

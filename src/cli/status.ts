@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { status } from '../commands/status.js';
 import { DeployTlsError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
-import { connectSsh } from '../remote/ssh.js';
-import { type CliIo, positiveInt, rendererFor } from './options.js';
+import { type CliIo, positiveInt, rendererFor, sshConnect } from './options.js';
 import { renderStatus } from './render-status.js';
 import { inventorySecretResolver } from './secrets.js';
 
@@ -32,7 +31,7 @@ export function addStatusCommand(program: Command, io: CliIo): void {
           renderer: rendererFor(flags, io),
           acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
         },
-        { connect: connectSsh, resolveSecret: inventorySecretResolver(io), now: () => io.clock.now() },
+        { connect: sshConnect(io), resolveSecret: inventorySecretResolver(io), now: () => io.clock.now() },
       );
       io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderStatus(report)}`);
       const bad = report.nodes.filter((row) => row.listener !== 'reachable');

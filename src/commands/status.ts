@@ -6,7 +6,7 @@ import type { Inventory } from '../inventory/load.js';
 import { caLayout, inspectCa } from '../pki/index.js';
 import { type LedgerEntry, lastDeployed, readLedger } from '../pki/ledger.js';
 import type { Remote } from '../remote/remote.js';
-import type { SshTarget } from '../remote/ssh.js';
+import type { SshTarget } from '../remote/target.js';
 import { readTrust } from '../rollout/ca.js';
 import { type ConnectedNode, disconnect, gather } from '../rollout/gather.js';
 import { selectTargets } from '../rollout/targets.js';

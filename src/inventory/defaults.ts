@@ -4,13 +4,26 @@ import { DEFAULT_BACKUPS_KEPT } from '../hivemq/install.js';
 import type { KeyType } from '../pki/profiles.js';
 import type { SecretRef } from './schema.js';
 
+/**
+ * A node's ssh settings. Values left unset here come from the OpenSSH config, then from the
+ * built-in defaults (src/remote/target.ts BUILTIN_SSH: root, 22, ~/.ssh/id_ed25519,
+ * ~/.ssh/known_hosts), so the config can supply them: that is decided when connecting.
+ */
 export interface SshSettings {
-  user: string;
-  port: number;
-  privateKey: string;
-  knownHosts: string;
+  host?: string;
+  user?: string;
+  port?: number;
+  privateKey?: string;
+  passphrase?: SecretRef;
+  knownHosts?: string;
+  proxyJump?: string;
+  configFile?: string;
+  transport: 'builtin' | 'openssh';
   become: boolean;
+  becomePassword?: SecretRef;
   agent: boolean;
+  /** The agent's socket: SSH_AUTH_SOCK of the environment the loader was given. */
+  agentSocket?: string;
 }
 
 export interface HivemqSettings {
@@ -50,10 +63,7 @@ export interface NodeSettings {
 
 export const BUILTIN_DEFAULTS: NodeSettings = {
   ssh: {
-    user: 'root',
-    port: 22,
-    privateKey: '~/.ssh/id_ed25519',
-    knownHosts: '~/.ssh/known_hosts',
+    transport: 'builtin',
     become: false,
     agent: false,
   },

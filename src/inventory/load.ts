@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import { InputError, InventoryError, type InventoryProblem } from '../errors.js';
 import type { Subject } from '../pki/names.js';
 import { formatSan, isDnsName, parseSan, type San } from '../pki/san.js';
-import { BUILTIN_DEFAULTS, deepMerge, type NodeSettings } from './defaults.js';
+import { checkHostName, checkUserName, JumpSpecError, parseProxyJump } from '../remote/jump.js';
+import { BUILTIN_DEFAULTS, deepMerge, type NodeSettings, type SshSettings } from './defaults.js';
 import { type InventoryInput, inventorySchema, type SecretRef } from './schema.js';
 
 export interface InventoryNode extends NodeSettings {
@@ -28,6 +29,8 @@ export interface InventoryClient {
   /** The folder the client bundle is kept in. */
   out: string;
   password: SecretRef;
+  /** Also write the PEM key unencrypted (0600) beside the encrypted one. */
+  plainKey: boolean;
 }
 
 export interface Inventory {
@@ -183,6 +186,7 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
   const base = dirname(resolve(file));
   const defaults = deepMerge(BUILTIN_DEFAULTS, input.defaults);
   checkNames(input, report);
+  checkSsh(input.defaults?.ssh, ['defaults', 'ssh'], report);
   const nodes = input.nodes.map((raw, index): InventoryNode => {
     checkHost(raw, index, report);
     const settings = deepMerge(defaults, {
@@ -191,11 +195,8 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       tls: raw.tls,
       cluster: raw.cluster,
     });
-    settings.ssh = {
-      ...settings.ssh,
-      privateKey: expandPath(settings.ssh.privateKey, base, env),
-      knownHosts: expandPath(settings.ssh.knownHosts, base, env),
-    };
+    checkSsh(raw.ssh, ['nodes', index, 'ssh'], report);
+    settings.ssh = sshSettings(settings.ssh, base, env);
     const { keystore, truststore } = settings.tls;
     settings.tls = {
       ...settings.tls,
@@ -227,6 +228,7 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       days: client.days,
       out: expandPath(client.out ?? `clients/${client.name}`, base, env),
       password: expandRef(client.password, base, env),
+      plainKey: client.plainKey ?? false,
     })),
     nodes,
   };
@@ -278,6 +280,46 @@ function checkHost(node: InventoryInput['nodes'][number], index: number, report:
     if (value !== undefined && !isIP(value) && !isDnsName(value))
       report(['nodes', index, key], `"${value}" is neither a DNS name nor an IP address`);
   }
+}
+
+/**
+ * The values ssh will be handed (host, user, ProxyJump) checked against their grammar: each of
+ * them reaches an ssh argument, so nothing else may.
+ */
+function checkSsh(ssh: Partial<SshSettings> | undefined, path: Path, report: Report): void {
+  const check = (key: string, value: string | undefined, validate: (value: string) => unknown) => {
+    if (value === undefined) return;
+    try {
+      validate(value);
+    } catch (error) {
+      if (!(error instanceof JumpSpecError)) throw error;
+      report([...path, key], error.message);
+    }
+  };
+  check('host', ssh?.host, (value) => checkHostName(value));
+  check('user', ssh?.user, (value) => checkUserName(value));
+  check('proxyJump', ssh?.proxyJump, parseProxyJump);
+}
+
+/** Paths expanded (~, relative to the inventory); the agent socket from the environment we were given. */
+function sshSettings(ssh: SshSettings, base: string, env: NodeJS.ProcessEnv): SshSettings {
+  const path = (value: string | undefined) =>
+    value === undefined ? undefined : expandPath(value, base, env);
+  return {
+    ...ssh,
+    ...defined({
+      privateKey: path(ssh.privateKey),
+      knownHosts: path(ssh.knownHosts),
+      configFile: ssh.configFile === 'none' ? 'none' : path(ssh.configFile),
+      passphrase: ssh.passphrase && expandRef(ssh.passphrase, base, env),
+      becomePassword: ssh.becomePassword && expandRef(ssh.becomePassword, base, env),
+      agentSocket: (ssh.agent && env.SSH_AUTH_SOCK) || undefined,
+    }),
+  };
+}
+
+function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 /** The node's SANs; without a list, its host (and its address when that is an IP). */

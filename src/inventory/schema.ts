@@ -79,12 +79,24 @@ const passwordRef = (missing: string) =>
 export const secretRef = passwordRef('expected { env: VARIABLE } or { file: PATH }');
 
 export const sshSchema = z.strictObject({
+  /** The name ssh connects to and looks up in the ssh config (default: the node's address). */
+  host: text(255).optional(),
   user: text(255).optional(),
   port: port.optional(),
   privateKey: localPath.optional(),
+  /** Passphrase of a protected privateKey. */
+  passphrase: secretRef.optional(),
   knownHosts: localPath.optional(),
+  /** Jump hosts in OpenSSH syntax: [user@]host[:port], comma-separated for a chain; none for none. */
+  proxyJump: text(4096).optional(),
+  /** The OpenSSH client config to read (default ~/.ssh/config when it exists); none: none. */
+  configFile: localPath.optional(),
+  /** builtin (in-process SSH) or openssh (the system ssh client: certificates). */
+  transport: z.enum(['builtin', 'openssh']).optional(),
   /** Run remote commands through sudo when the SSH user is not root. */
   become: z.boolean().optional(),
+  /** The password sudo asks for (given to sudo -S on stdin). */
+  becomePassword: secretRef.optional(),
   /** Authenticate through ssh-agent ($SSH_AUTH_SOCK) instead of privateKey. */
   agent: z.boolean().optional(),
 });
@@ -212,6 +224,8 @@ export const inventorySchema = z.strictObject({
         password: passwordRef(
           'a client bundle needs a password of its own: add password: { env: VARIABLE } or { file: PATH }',
         ),
+        /** Also write the key unencrypted (0600), for tools that cannot prompt, such as mosquitto. */
+        plainKey: z.boolean().optional(),
       }),
     )
     .max(MAX_CLIENTS, { error: `an inventory holds at most ${MAX_CLIENTS} clients` })

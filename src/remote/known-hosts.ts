@@ -86,6 +86,22 @@ export function knownKeyTypes(entries: KnownHostEntry[], name: string): string[]
   return [...new Set(types)];
 }
 
+/**
+ * The host key algorithms to offer for the key types known_hosts has. An RSA key ("ssh-rsa" in
+ * known_hosts) is verified with rsa-sha2-512 or rsa-sha2-256 signatures (RFC 8332): OpenSSH 8.8
+ * and later refuse the SHA-1 "ssh-rsa" signature algorithm, so offering only it fails the handshake.
+ */
+export function hostKeyAlgorithms(keyTypes: readonly string[]): string[] {
+  return [
+    ...new Set(keyTypes.flatMap((type) => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256'] : [type]))),
+  ];
+}
+
+/** Whether a @cert-authority line vouches for this host: its host certificate is to be checked. */
+export function hasCertAuthority(entries: KnownHostEntry[], name: string): boolean {
+  return entries.some((entry) => entry.marker === '@cert-authority' && hostsFieldMatches(entry.hosts, name));
+}
+
 /** The key type named inside an SSH public key blob (uint32 length + name). */
 export function keyTypeOfBlob(blob: Buffer): string {
   const length = blob.readUInt32BE(0);

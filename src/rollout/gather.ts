@@ -6,7 +6,8 @@ import { DeployTlsError } from '../errors.js';
 import { gatherNodeFacts } from '../facts/gather.js';
 import type { NodeFacts, ServedFact } from '../plan/types.js';
 import type { Remote } from '../remote/remote.js';
-import type { SshTarget } from '../remote/ssh.js';
+import type { SshTarget } from '../remote/target.js';
+import { describeTarget } from '../remote/target.js';
 import { classifyFailure } from '../smoke/classify.js';
 import { type ClientIdentity, probeTls } from '../smoke/tls-probe.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
@@ -51,7 +52,7 @@ export async function gather(
     (target) => target.node.name,
     async (target, update) => {
       const { node, ssh, paths } = target;
-      update(`ssh ${ssh.user}@${ssh.address}:${ssh.port}`);
+      update(`ssh ${describeTarget(ssh)}`);
       const remote = await connect(ssh);
       try {
         update('reading config.xml and keystores');

@@ -14,7 +14,7 @@ import { caLayout } from '../pki/index.js';
 import { appendLedger, lastDeployed, readLedger } from '../pki/ledger.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Remote } from '../remote/remote.js';
-import type { SshTarget } from '../remote/ssh.js';
+import type { SshTarget } from '../remote/target.js';
 import type { SecretResolver } from '../secret.js';
 import { readSmokeIdentity } from '../smoke/identity.js';
 import type { RendererName } from '../tasks/stage.js';

@@ -8,7 +8,8 @@ import type { Inventory, InventoryNode } from '../inventory/load.js';
 import { type StorePasswords, storePasswords } from '../keystore/index.js';
 import { formatSan } from '../pki/index.js';
 import type { NodeIntent } from '../plan/types.js';
-import type { SshTarget } from '../remote/ssh.js';
+import type { SshTarget } from '../remote/target.js';
+import { sshTarget } from '../remote/target.js';
 import type { SecretResolver } from '../secret.js';
 
 export interface Target {
@@ -72,17 +73,18 @@ async function target(
     node,
     paths: nodePaths(node),
     passwords,
-    ssh: {
-      node: node.name,
-      address: node.address,
-      port: node.ssh.port,
-      user: node.ssh.user,
-      privateKey: node.ssh.privateKey,
-      knownHosts: node.ssh.knownHosts,
-      become: node.ssh.become,
-      agent: node.ssh.agent,
+    ssh: sshTarget(
+      node,
+      {
+        passphrase:
+          node.ssh.passphrase &&
+          (await resolveSecret(node.ssh.passphrase, `${node.name}: ssh key passphrase`)),
+        becomePassword:
+          node.ssh.becomePassword &&
+          (await resolveSecret(node.ssh.becomePassword, `${node.name}: become password`)),
+      },
       acceptNewHostKeys,
-    },
+    ),
   };
 }
 

@@ -13,6 +13,10 @@ CLASSPATH='@CLASSPATH@'
 # HiveMQ's own bin/run.sh passes on Java 11+.
 JAVA_OPTS='@JAVA_OPTS@'
 MAIN_CLASS=deploytls.sandbox.Launcher
+# Empty, or `nsenter --net=…` for a node whose sshd lives in a network namespace of its own: like
+# systemd, which starts a service in PID 1's context and not in the ssh session's, the broker then
+# runs on the machine's network, where clients reach it.
+NETNS_ENTER='@NETNS_ENTER@'
 STOP_TIMEOUT_TENTHS=300
 
 # A zombie still answers kill -0; treat it as gone (this machine's init may not reap promptly).
@@ -40,7 +44,8 @@ start() {
   # setsid + nohup + redirected stdio: the JVM must outlive the ssh session that started it.
   # The inner sh records its own PID and then execs java, so the PID file names the JVM itself.
   # shellcheck disable=SC2016
-  setsid nohup sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$PID_FILE" \
+  # shellcheck disable=SC2086
+  setsid nohup $NETNS_ENTER sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$PID_FILE" \
     "$JAVA" $JAVA_OPTS "-Dhivemq.home=$HIVEMQ_HOME" -cp "$CLASSPATH" "$MAIN_CLASS" \
     >>"$HIVEMQ_HOME/log/stdout.log" 2>&1 </dev/null &
   tenths=0

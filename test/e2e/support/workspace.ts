@@ -24,7 +24,8 @@ export function workspace(name: string) {
   const env = { ...process.env, ...secrets };
   const work = mkdtempSync(path.join(tmpdir(), `deploy-tls-e2e-${name}-`));
   const caDir = path.join(work, 'pki');
-  const deployTls = (args: string[], timeoutMs = 240_000) => run('node', [CLI, ...args], { env, timeoutMs });
+  const deployTls = (args: string[], timeoutMs = 240_000, extraEnv: NodeJS.ProcessEnv = {}) =>
+    run('node', [CLI, ...args], { env: { ...env, ...extraEnv }, timeoutMs });
   /** Succeeds or fails the test with the command's output. */
   const ok = async (args: string[], timeoutMs?: number) => {
     const result = await deployTls(args, timeoutMs);

@@ -43,14 +43,9 @@ describe('inventory', () => {
     const inventory = parseInventory(GOOD, '/srv/deploy/prod.yaml', env);
     const [one, two] = inventory.nodes;
     expect(inventory.ca.dir).toBe('/srv/deploy/pki');
-    expect(one?.ssh).toEqual({
-      user: 'deploy',
-      port: 22,
-      privateKey: '/home/ops/.ssh/id_ed25519',
-      knownHosts: '/home/ops/.ssh/known_hosts',
-      become: true,
-      agent: false,
-    });
+    // Unset user, port, key and known_hosts stay unset: the ssh config may supply them, and the
+    // built-in defaults apply only after it (src/remote/target.ts).
+    expect(one?.ssh).toEqual({ user: 'deploy', transport: 'builtin', become: true, agent: false });
     expect(two?.ssh.port).toBe(2222);
     expect(two?.ssh.become).toBe(false);
     expect(one?.tls.listener).toEqual({ name: 'secure-listener', port: 8884, bindAddress: '0.0.0.0' });
@@ -64,7 +59,66 @@ describe('inventory', () => {
         days: undefined,
         out: '/srv/deploy/clients/mqtt-client',
         password: { env: 'MQTT_CLIENT_PASSWORD' },
+        plainKey: false,
       },
+    ]);
+  });
+
+  it('reads jump hosts, the ssh config, passphrases, sudo passwords and the agent socket', () => {
+    const text = `ca: { dir: ./pki, password: { env: X } }
+defaults:
+  ssh:
+    proxyJump: bastion1,deployer@10.0.0.5:2222
+    configFile: ./ssh_config
+    agent: true
+nodes:
+  - name: broker1
+    host: broker1.example.com
+    ssh:
+      transport: openssh
+      privateKey: ~/.ssh/deploy
+      passphrase: { file: ./secrets/key.pass }
+      becomePassword: { env: SUDO_PASS }
+  - name: broker2
+    host: broker2.example.com
+    ssh: { configFile: none, proxyJump: none }
+`;
+    const [one, two] = parseInventory(text, '/srv/deploy/prod.yaml', {
+      ...env,
+      SSH_AUTH_SOCK: '/run/agent.sock',
+    }).nodes;
+    expect(one?.ssh).toEqual({
+      proxyJump: 'bastion1,deployer@10.0.0.5:2222',
+      configFile: '/srv/deploy/ssh_config',
+      agent: true,
+      agentSocket: '/run/agent.sock',
+      transport: 'openssh',
+      become: false,
+      privateKey: '/home/ops/.ssh/deploy',
+      passphrase: { file: '/srv/deploy/secrets/key.pass' }, // relative to the inventory, as every path
+      becomePassword: { env: 'SUDO_PASS' },
+    });
+    expect(two?.ssh).toMatchObject({ configFile: 'none', proxyJump: 'none' });
+  });
+
+  it('refuses hosts, users and jump hosts that could be read as ssh options', () => {
+    const text = `ca: { dir: ./pki, password: { env: X } }
+defaults:
+  ssh: { proxyJump: "-oProxyCommand=touch /tmp/x" }
+nodes:
+  - name: broker1
+    host: broker1.example.com
+    ssh: { host: "-oProxyCommand=x", user: "root;id", proxyJump: "a@b@c:99999" }
+  - name: broker2
+    host: broker2.example.com
+    ssh: { proxyJump: "bastion:2200,,x" }
+`;
+    expect(problemsOf(text)).toEqual([
+      'prod.yaml:3:21 defaults.ssh.proxyJump: in "-oProxyCommand=touch /tmp/x": "-oProxyCommand=touch /tmp/x" is not a host name or address (letters, digits, ".", "_", "-", or [IPv6])',
+      'prod.yaml:7:18 nodes[0].ssh.host: "-oProxyCommand=x" is not a host name or address (letters, digits, ".", "_", "-", or [IPv6])',
+      'prod.yaml:7:44 nodes[0].ssh.user: "root;id" is not a user name (letters, digits, ".", "_", "-")',
+      'prod.yaml:7:66 nodes[0].ssh.proxyJump: in "a@b@c:99999": "a@b" is not a user name (letters, digits, ".", "_", "-")',
+      'prod.yaml:10:23 nodes[1].ssh.proxyJump: "" is not [user@]host[:port]',
     ]);
   });
 

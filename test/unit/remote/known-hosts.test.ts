@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   checkHostKey,
+  hasCertAuthority,
+  hostKeyAlgorithms,
   hostKeyName,
   hostsFieldMatches,
   keyTypeOfBlob,
@@ -59,5 +61,23 @@ describe('known_hosts', () => {
 
   it('reads the key type out of a public key blob', () => {
     expect(keyTypeOfBlob(Buffer.from(KEY_A, 'base64'))).toBe('ssh-ed25519');
+  });
+});
+
+describe('host key algorithms and certificate authorities', () => {
+  it('offers rsa-sha2-512/256 for an RSA key, never the SHA-1 ssh-rsa signature (OpenSSH 8.8+ refuses it)', () => {
+    expect(hostKeyAlgorithms(['ssh-rsa'])).toEqual(['rsa-sha2-512', 'rsa-sha2-256']);
+    expect(hostKeyAlgorithms(['ssh-ed25519', 'ssh-rsa', 'ssh-ed25519'])).toEqual([
+      'ssh-ed25519',
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+    ]);
+  });
+
+  it('finds @cert-authority lines for a host, and never takes a CA key for the host key itself', () => {
+    const entries = parseKnownHosts(`@cert-authority *.example.com,10.0.0.* ssh-ed25519 ${KEY_A}\n`);
+    expect(hasCertAuthority(entries, '10.0.0.7')).toBe(true);
+    expect(hasCertAuthority(entries, '192.0.2.1')).toBe(false);
+    expect(checkHostKey(entries, '10.0.0.7', 'ssh-ed25519', KEY_A)).toEqual({ kind: 'unknown' });
   });
 });

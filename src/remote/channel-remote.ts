@@ -1,0 +1,118 @@
+// The Remote every transport shares: commands, sudo, atomic writes and reads, over a channel that
+// can run one command with bytes on its stdin. Transports differ only in how they open channels.
+import { ExitCode, RemoteError } from '../errors.js';
+import type { Secret } from '../secret.js';
+import {
+  type BecomeMode,
+  becomeCommand,
+  checkBecomePassword,
+  SUDO_WITH_PASSWORD,
+  SUDO_WITHOUT_PASSWORD,
+  sudoRefusal,
+} from './become.js';
+import { atomicWriteScript, type ExecResult, type Remote, type RemoteWrite } from './remote.js';
+
+/** One command on the node, its stdin fed from `stdin` and then closed. */
+export interface ExecChannel {
+  exec(command: string, stdin: Buffer | undefined): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+export interface BecomeSettings {
+  become: boolean;
+  user: string;
+  password?: Secret;
+}
+
+/**
+ * Decides how to become root on this connection: nothing (root, or become off), `sudo -n`, or
+ * `sudo -S` with the password. With a password, sudo is asked first whether it needs one at all
+ * (NOPASSWD rules): a password line sudo does not read would reach the command's stdin.
+ */
+export async function becomeMode(
+  channel: ExecChannel,
+  node: string,
+  settings: BecomeSettings,
+): Promise<BecomeMode> {
+  if (!settings.become || settings.user === 'root') return 'none';
+  if (!settings.password) return 'sudo';
+  const problem = checkBecomePassword(settings.password.reveal());
+  if (problem)
+    throw new RemoteError(`the become password (${settings.password.origin}) ${problem}`, { node });
+  if ((await channel.exec(SUDO_WITHOUT_PASSWORD, undefined)).code === 0) return 'sudo';
+  const check = await channel.exec(SUDO_WITH_PASSWORD, Buffer.from(`${settings.password.reveal()}\n`));
+  if (check.code === 0) return 'sudo-password';
+  const refusal = sudoRefusal(check.stderr);
+  throw new RemoteError(
+    refusal === 'wrong-password'
+      ? `sudo refused the become password for ${settings.user} (${settings.password.origin})`
+      : `sudo does not let ${settings.user} run commands as root: ${check.stderr.trim()}`,
+    {
+      node,
+      // A wrong password is bad input, like a wrong CA password: exit 2.
+      exitCode: ExitCode.usage,
+      hint:
+        refusal === 'wrong-password'
+          ? 'nothing was changed; put the right password where ssh.becomePassword points'
+          : `allow ${settings.user} in the node's sudoers, or log in as root (ssh.user)`,
+    },
+  );
+}
+
+export class ChannelRemote implements Remote {
+  #roundTrips = 0;
+
+  constructor(
+    readonly node: string,
+    private readonly channel: ExecChannel,
+    private readonly settings: BecomeSettings,
+    private readonly mode: BecomeMode,
+  ) {}
+
+  get roundTrips(): number {
+    return this.#roundTrips;
+  }
+
+  async exec(command: string, options: { stdin?: Uint8Array | string } = {}): Promise<ExecResult> {
+    const wrapped = becomeCommand(command, this.mode, () => this.settings.password?.reveal() ?? '');
+    const parts = [
+      ...(wrapped.stdinPrefix === undefined ? [] : [Buffer.from(wrapped.stdinPrefix)]),
+      ...(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+    ];
+    this.#roundTrips++;
+    return this.channel.exec(wrapped.command, parts.length === 0 ? undefined : Buffer.concat(parts));
+  }
+
+  async run(command: string, options: { stdin?: Uint8Array | string } = {}): Promise<string> {
+    const result = await this.exec(command, options);
+    if (result.code !== 0) {
+      const needsSudo =
+        /permission denied|operation not permitted/i.test(result.stderr) && !this.settings.become;
+      throw new RemoteError(
+        `\`${command.split('\n')[0]}\` failed (exit ${result.code}): ${result.stderr.trim()}`,
+        {
+          node: this.node,
+          hint: needsSudo
+            ? 'the SSH user needs root here: set ssh.become: true (sudo) in the inventory'
+            : /a password is required/i.test(result.stderr)
+              ? 'sudo asks for a password: set ssh.becomePassword: { file: … } or { env: … }'
+              : undefined,
+        },
+      );
+    }
+    return result.stdout;
+  }
+
+  async putAtomicAll(files: readonly RemoteWrite[]): Promise<void> {
+    if (files.length === 0) return;
+    const bodies = files.map((file) => Buffer.from(file.data));
+    const script = atomicWriteScript(
+      files.map((file, i) => ({ ...file, length: (bodies[i] as Buffer).length })),
+    );
+    await this.run(script, { stdin: Buffer.concat(bodies) });
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close();
+  }
+}
