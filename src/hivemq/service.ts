@@ -9,8 +9,8 @@ import { type Remote, shellQuote } from '../remote/remote.js';
  * design (the operator's own way to restart the broker). The loader refuses control characters in
  * it, so it is one line; everything else deploy-tls runs on a node is built from quoted words.
  */
-export async function restartBroker(remote: Remote, command: string): Promise<void> {
-  const result = await remote.exec(command);
+export async function restartBroker(remote: Remote, command: string, timeoutMs: number): Promise<void> {
+  const result = await remote.exec(command, { timeoutMs });
   if (result.code !== 0) {
     throw new RemoteError(
       `the restart command \`${command}\` failed (exit ${result.code}): ${result.stderr.trim()}`,

@@ -31,6 +31,8 @@ export interface HivemqSettings {
   edition: 'community' | 'enterprise';
   serviceUser: string;
   restart: string;
+  /** Seconds. */
+  restartTimeout: number;
   log: string;
 }
 
@@ -72,6 +74,9 @@ export const BUILTIN_DEFAULTS: NodeSettings = {
     edition: 'enterprise',
     serviceUser: 'hivemq',
     restart: 'systemctl restart hivemq',
+    // HiveMQ stops in a few seconds and starts in ten or so; a restart still running after three
+    // minutes is stuck, and holding the node (and the CA lock) longer helps nobody.
+    restartTimeout: 180,
     log: '/opt/hivemq/log/hivemq.log',
   },
   tls: {

@@ -110,6 +110,8 @@ export const hivemqSchema = z.strictObject({
    * is a command by design. One line, no control characters.
    */
   restart: text(4096).optional(),
+  /** Seconds the restart command may take before it is killed and the node rolled back. */
+  restartTimeout: z.number().int().min(5).max(3600).optional(),
   log: remotePath.optional(),
 });
 

@@ -10,7 +10,28 @@ import {
   SUDO_WITHOUT_PASSWORD,
   sudoRefusal,
 } from './become.js';
-import { atomicWriteScript, type ExecResult, type Remote, type RemoteWrite } from './remote.js';
+import {
+  atomicWriteScript,
+  COMMAND_TIMEOUT_MS,
+  type ExecOptions,
+  type ExecResult,
+  type Remote,
+  type RemoteWrite,
+  shellQuote,
+} from './remote.js';
+
+/**
+ * timeout(1) from coreutils (busybox has it too): TERM at the deadline, KILL ten seconds later,
+ * exit 124 when it timed out (137 after the KILL). It runs on the node, so a hung command dies
+ * there even when the SSH connection is gone.
+ */
+function timed(command: string, seconds: number): string {
+  return `timeout -k 10 ${seconds} sh -c ${shellQuote(command)}`;
+}
+const TIMEOUT_EXIT = 124;
+const KILLED_EXIT = 137;
+/** How much longer than the node's own deadline the control host waits for an answer. */
+const GUARD_MS = 15_000;
 
 /** One command on the node, its stdin fed from `stdin` and then closed. */
 export interface ExecChannel {
@@ -73,17 +94,43 @@ export class ChannelRemote implements Remote {
     return this.#roundTrips;
   }
 
-  async exec(command: string, options: { stdin?: Uint8Array | string } = {}): Promise<ExecResult> {
-    const wrapped = becomeCommand(command, this.mode, () => this.settings.password?.reveal() ?? '');
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? COMMAND_TIMEOUT_MS;
+    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const wrapped = becomeCommand(
+      timed(command, seconds),
+      this.mode,
+      () => this.settings.password?.reveal() ?? '',
+    );
     const parts = [
       ...(wrapped.stdinPrefix === undefined ? [] : [Buffer.from(wrapped.stdinPrefix)]),
       ...(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     ];
     this.#roundTrips++;
-    return this.channel.exec(wrapped.command, parts.length === 0 ? undefined : Buffer.concat(parts));
+    const first = command.split('\n')[0];
+    const timedOut = () =>
+      new RemoteError(`\`${first}\` did not finish within ${seconds} s`, {
+        node: this.node,
+        hint: 'the node or the command hangs; for a slow restart, raise hivemq.restartTimeout in the inventory',
+      });
+    // The node kills the command at the deadline; this guard covers a node that stops answering.
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timedOut()), timeoutMs + GUARD_MS);
+    });
+    try {
+      const result = await Promise.race([
+        this.channel.exec(wrapped.command, parts.length === 0 ? undefined : Buffer.concat(parts)),
+        guard,
+      ]);
+      if (result.code === TIMEOUT_EXIT || result.code === KILLED_EXIT) throw timedOut();
+      return result;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  async run(command: string, options: { stdin?: Uint8Array | string } = {}): Promise<string> {
+  async run(command: string, options: ExecOptions = {}): Promise<string> {
     const result = await this.exec(command, options);
     if (result.code !== 0) {
       const needsSudo =

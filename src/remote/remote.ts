@@ -19,13 +19,28 @@ export interface RemoteWrite extends PutOptions {
   data: Uint8Array | string;
 }
 
+export interface ExecOptions {
+  stdin?: Uint8Array | string;
+  /** The command is killed on the node after this long (default COMMAND_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+/**
+ * No command may hang a run: a stuck restart or a full disk would otherwise hold the node, and the
+ * CA lock with it, for as long as the process lives.
+ */
+export const COMMAND_TIMEOUT_MS = 120_000;
+
 export interface Remote {
   /** The inventory name of the node, for messages. */
   readonly node: string;
-  /** Runs a shell command (through sudo when the inventory says become). Never put a secret in it. */
-  exec(command: string, options?: { stdin?: Uint8Array | string }): Promise<ExecResult>;
+  /**
+   * Runs a shell command (through sudo when the inventory says become). Never put a secret in it.
+   * A command that outlives its timeout is killed on the node and rejects with a RemoteError.
+   */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Like exec, but a non-zero exit throws a RemoteError naming the command and its stderr. */
-  run(command: string, options?: { stdin?: Uint8Array | string }): Promise<string>;
+  run(command: string, options?: ExecOptions): Promise<string>;
   /**
    * Writes files in one round trip, each through a temp file in its folder (fsync, owner/mode,
    * rename): every temp file is written and synced first, then all are renamed, so a failure before

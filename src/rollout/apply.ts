@@ -119,6 +119,7 @@ async function changeNode(
         clock,
       ),
       restartCommand: node.hivemq.restart,
+      restartTimeoutMs: node.hivemq.restartTimeout * 1000,
       brokerLog: node.hivemq.log,
       backupRoot: paths.backupRoot,
       backupPaths: [paths.keystore, paths.truststore, paths.config],

@@ -35,6 +35,8 @@ export interface ChangeSite {
   remote: Remote;
   gate: Gate;
   restartCommand: string;
+  /** The restart command is killed after this long, and the change rolled back. */
+  restartTimeoutMs: number;
   /** The broker log, where HiveMQ records a keystore/truststore reload. */
   brokerLog: string;
   backupRoot: string;
@@ -95,13 +97,13 @@ export async function applyChange(
     if (change.action === 'restart') {
       update('restarting HiveMQ');
       restarted = true;
-      await restartBroker(remote, site.restartCommand);
+      await restartBroker(remote, site.restartCommand, site.restartTimeoutMs);
       site.fault?.('restarted');
     } else if (!(await reloadObserved(change, site, reloadsBefore, update))) {
       // HiveMQ re-hashes keystores every 10 s; when the new serial does not show, a restart loads it.
       update('reload not observed: restarting HiveMQ');
       restarted = true;
-      await restartBroker(remote, site.restartCommand);
+      await restartBroker(remote, site.restartCommand, site.restartTimeoutMs);
     }
     update(`waiting for serial ${change.serial}`);
     const gate = await site.gate.check(change.serial, site.healthTimeoutMs);
@@ -114,7 +116,7 @@ export async function applyChange(
       await restoreBackup(remote, { dir: restoreFrom, paths: backup.paths });
       // Restored stores are re-hashed like any others; only a broker that this change restarted
       // (or whose config.xml it changed and then restarted) needs a restart to read the old files.
-      if (restarted) await restartBroker(remote, site.restartCommand);
+      if (restarted) await restartBroker(remote, site.restartCommand, site.restartTimeoutMs);
       await proveServedBefore(servedBefore, site);
       await clearPending(remote, site.pendingPath);
     } catch (rollbackFailure) {

@@ -40,7 +40,8 @@ describe('become: sudo with a password', () => {
     const remote = new ChannelRemote('broker1', channel, settings('secret'), mode);
     await remote.run('cat > /tmp/x', { stdin: 'DATA' });
     const last = calls.at(-1);
-    expect(last?.command).toBe(`sudo -S -k -p '' sh -c 'cat > /tmp/x'`);
+    // Every command runs under timeout(1) on the node, inside sudo.
+    expect(last?.command).toBe(`sudo -S -k -p '' sh -c 'timeout -k 10 120 sh -c '\\''cat > /tmp/x'\\'''`);
     expect(last?.stdin).toBe('secret\nDATA');
     for (const call of calls) expect(call.command).not.toContain('secret');
   });
@@ -51,7 +52,7 @@ describe('become: sudo with a password', () => {
     expect(mode).toBe('sudo');
     const remote = new ChannelRemote('broker1', channel, settings('secret'), mode);
     await remote.run('id');
-    expect(calls.at(-1)).toEqual({ command: 'sudo -n sh -c id', stdin: '' });
+    expect(calls.at(-1)).toEqual({ command: "sudo -n sh -c 'timeout -k 10 120 sh -c id'", stdin: '' });
     expect(calls.map((call) => call.stdin).join('')).not.toContain('secret');
   });
 

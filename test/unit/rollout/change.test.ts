@@ -76,6 +76,7 @@ function site(remote: FakeRemote, gate: Gate): ChangeSite {
     remote,
     gate,
     restartCommand: RESTART,
+    restartTimeoutMs: 180_000,
     brokerLog: '/opt/hivemq/log/hivemq.log',
     backupRoot: '/etc/ssl/hivemq/backup',
     backupPaths: ['/etc/ssl/hivemq/hivemq-keystore.jks', '/etc/ssl/hivemq/hivemq-truststore.jks'],
