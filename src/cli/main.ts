@@ -20,6 +20,6 @@ const io: CliIo = {
   execPath: process.execPath,
   random: Math.random,
   onTerminate: (handler) => process.once('SIGTERM', handler),
-  kill: () => process.kill(process.pid, 'SIGKILL'),
+  kill: (signal) => process.kill(process.pid, signal),
 };
 process.exitCode = await run(process.argv.slice(2), io);

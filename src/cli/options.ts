@@ -19,8 +19,8 @@ export interface CliIo extends SecretIo {
   random(): number;
   /** Registers a handler for SIGTERM (the scheduled rotation's clean stop). */
   onTerminate(handler: () => void): void;
-  /** Ends the process at once, as SIGKILL would: the fault seam's way to die. */
-  kill(): void;
+  /** Sends this process a signal (the fault seam's way to die as a kill or a Ctrl-C would end it). */
+  kill(signal: 'SIGKILL' | 'SIGINT'): void;
 }
 
 export function positiveInt(value: string): number {
@@ -131,13 +131,16 @@ export function sshConnect(io: CliIo): RolloutDeps['connect'] {
 
 /**
  * For the crash-safety tests only: DEPLOY_TLS_FAULT=installed (or restarted) ends the process at
- * that point of the first node's change, exactly as a SIGKILL would, so the next run's convergence
- * can be proven at a named point instead of by racing a kill.
+ * that point of the first node's change with SIGKILL (`installed:SIGINT` with a Ctrl-C), so the
+ * next run's convergence is proven at a named point instead of by racing a kill.
  */
 function faultSeam(io: CliIo): RolloutDeps['fault'] {
-  const point = io.env.DEPLOY_TLS_FAULT;
+  const [point, signal] = (io.env.DEPLOY_TLS_FAULT ?? '').split(':');
   if (!point) return undefined;
-  return (reached) => {
-    if (reached === point) io.kill();
+  return async (reached) => {
+    if (reached !== point) return;
+    io.kill(signal === 'SIGINT' ? 'SIGINT' : 'SIGKILL');
+    // A signal is handled on a later turn of the event loop: nothing of the change may run before.
+    await new Promise<never>(() => {});
   };
 }

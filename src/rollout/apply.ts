@@ -41,7 +41,7 @@ const STORE_MODE = 0o640;
 
 export interface ApplyDeps {
   clock: Clock;
-  fault?: (point: FaultPoint) => void;
+  fault?: (point: FaultPoint) => Promise<void>;
 }
 
 export async function applyPlan(
@@ -101,7 +101,8 @@ async function changeNode(
     {
       files,
       serial,
-      newCertificate: fresh !== undefined,
+      // A pending change may have installed a new keystore: its reload shows as the served serial.
+      newCertificate: fresh !== undefined || plan.pending !== undefined,
       action: plan.action === 'restart' ? 'restart' : 'hot-reload',
       servedBefore: plan.servedBefore,
       pending: plan.pending,

@@ -51,7 +51,7 @@ export interface ChangeSite {
   /** How long to wait for HiveMQ's 10-second keystore re-hash before a restart loads it. */
   reloadTimeoutMs: number;
   clock: Clock;
-  fault?: (point: FaultPoint) => void;
+  fault?: (point: FaultPoint) => Promise<void>;
 }
 
 export type ChangeResult =
@@ -92,13 +92,13 @@ export async function applyChange(
         ...change.files,
         { path: site.pendingPath, data: encodePending(marker), mode: 0o600 },
       ]);
-      site.fault?.('installed');
+      await site.fault?.('installed');
     }
     if (change.action === 'restart') {
       update('restarting HiveMQ');
       restarted = true;
       await restartBroker(remote, site.restartCommand, site.restartTimeoutMs);
-      site.fault?.('restarted');
+      await site.fault?.('restarted');
     } else if (!(await reloadObserved(change, site, reloadsBefore, update))) {
       // HiveMQ re-hashes keystores every 10 s; when the new serial does not show, a restart loads it.
       update('reload not observed: restarting HiveMQ');

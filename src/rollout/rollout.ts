@@ -49,7 +49,7 @@ export interface RolloutDeps {
   resolveSecret: SecretResolver;
   clock: Clock;
   /** Tests only: the process ends at this point of a node's change, as a kill would end it. */
-  fault?: (point: FaultPoint) => void;
+  fault?: (point: FaultPoint) => Promise<void>;
 }
 
 export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promise<RolloutReport> {

@@ -1,0 +1,136 @@
+// Crash-safe convergence on real sshd and HiveMQ: a run that dies between installing files and
+// confirming them (SIGKILL, Ctrl-C), a ledger that lacks what a node serves, a restart command that
+// hangs, and one node's broken config.xml. In every case the next run of the same command finishes
+// the job: every node serves a certificate the ledger records, and verify passes.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { node, nodes } from './support/fleet.js';
+import { resetToPlain } from './support/reset.js';
+import { type InventoryDoc, workspace } from './support/workspace.js';
+
+const { caDir, deployTls, initCa, ok, writeInventory } = workspace('convergence');
+let inventory: string;
+
+const ledgerFile = () => path.join(caDir, 'deployments.jsonl');
+const ledger = () =>
+  readFileSync(ledgerFile(), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { node: string; serial: string; result: string });
+const pendingMarker = (index: number) => path.join(node(index).sslDir, '.deploy-tls-pending.json');
+
+/** The proof of convergence: status says every node serves what the ledger records, and verify passes. */
+async function converged() {
+  const status = await deployTls(['status', '--inventory', inventory, '--json']);
+  expect(status.code, status.stderr).toBe(0);
+  const rows = JSON.parse(status.stdout).nodes as {
+    node: string;
+    served: string;
+    servedIsRecorded: boolean;
+  }[];
+  expect(rows.map((row) => [row.node, row.servedIsRecorded])).toEqual(nodes.map((n) => [n.name, true]));
+  const verify = await deployTls(['verify', '--inventory', inventory]);
+  expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
+  for (const n of nodes.keys()) expect(existsSync(pendingMarker(n + 1))).toBe(false);
+}
+
+beforeAll(async () => {
+  await resetToPlain(nodes);
+  await initCa();
+  inventory = writeInventory('inventory.yaml');
+}, 300_000);
+
+describe('an interrupted run is finished by the next one', () => {
+  it('SIGKILL between install and restart: the rerun restarts the node to finish, not "unchanged"', async () => {
+    const killed = await deployTls(['--inventory', inventory], 240_000, { DEPLOY_TLS_FAULT: 'installed' });
+    expect(killed.code).not.toBe(0);
+    // broker1 has every new file and the marker, but its broker never read config.xml: no TLS yet.
+    expect(existsSync(pendingMarker(1))).toBe(true);
+    expect(readFileSync(path.join(node(1).homeDir, 'conf', 'config.xml'), 'utf8')).toContain(
+      '<tls-tcp-listener>',
+    );
+
+    const plan = await deployTls(['plan', '--inventory', inventory]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/● broker1: restart[\s\S]*finish an interrupted change/);
+
+    const rerun = await deployTls(['--inventory', inventory]);
+    expect(rerun.code, `${rerun.stdout}\n${rerun.stderr}`).toBe(0);
+    expect(rerun.stdout).toMatch(/broker1\s+deployed\s+restart/);
+    await converged();
+  });
+
+  it('Ctrl-C after a rotation wrote its keystore: the rerun confirms the reload, no restart needed', async () => {
+    const before = ledger().length;
+    const stopped = await deployTls(['rotate', '--inventory', inventory, '--force'], 240_000, {
+      DEPLOY_TLS_FAULT: 'installed:SIGINT',
+    });
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain('interrupted');
+    expect(existsSync(pendingMarker(1))).toBe(true);
+    expect(ledger()).toHaveLength(before); // the new certificate is on the node, not yet in the ledger
+
+    const rerun = await deployTls(['rotate', '--inventory', inventory]);
+    expect(rerun.code, `${rerun.stdout}\n${rerun.stderr}`).toBe(0);
+    expect(rerun.stdout).toMatch(/broker1\s+deployed\s+hot-reload/);
+    expect(ledger().at(-1)).toMatchObject({ node: 'broker1', result: 'deployed' });
+    await converged();
+  });
+
+  it('a served certificate the ledger lacks is recorded, not re-issued', async () => {
+    const lines = readFileSync(ledgerFile(), 'utf8').trim().split('\n');
+    const lastOfBroker2 = lines.findLastIndex((line) => JSON.parse(line).node === 'broker2');
+    const dropped = JSON.parse(lines[lastOfBroker2] as string);
+    writeFileSync(ledgerFile(), `${lines.filter((_, i) => i !== lastOfBroker2).join('\n')}\n`);
+
+    const rerun = await deployTls(['rotate', '--inventory', inventory]);
+    expect(rerun.code, `${rerun.stdout}\n${rerun.stderr}`).toBe(0);
+    expect(rerun.stdout).toMatch(/broker2\s+recorded\s+none/);
+    expect(ledger().at(-1)).toMatchObject({ node: 'broker2', serial: dropped.serial, result: 'deployed' });
+    await converged();
+  });
+
+  it('a restart command that hangs is killed on the node, the lock is freed, and the next run finishes', async () => {
+    const hanging = writeInventory('hanging.yaml', (doc: InventoryDoc) => {
+      const broker1 = doc.nodes[0] as InventoryDoc['nodes'][number] & { hivemq?: Record<string, unknown> };
+      broker1.hivemq = { restart: 'sleep 600', restartTimeout: 5 };
+      for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8884 } };
+    });
+    const started = Date.now();
+    const stuck = await deployTls(['--inventory', hanging, '--health-timeout', '30']);
+    expect(stuck.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(120_000);
+    expect(stuck.stdout).toContain('did not finish within 5 s');
+    expect(existsSync(path.join(caDir, 'deploy-tls.lock'))).toBe(false);
+
+    const moved = writeInventory('moved.yaml', (doc: InventoryDoc) => {
+      for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8884 } };
+    });
+    const rerun = await deployTls(['--inventory', moved]);
+    expect(rerun.code, `${rerun.stdout}\n${rerun.stderr}`).toBe(0);
+    inventory = moved;
+    await converged();
+  });
+
+  it("one node's broken config.xml is that node's failure; the others are renewed", async () => {
+    const config = path.join(node(2).homeDir, 'conf', 'config.xml');
+    const good = readFileSync(config, 'utf8');
+    writeFileSync(config, good.replace('</listeners>', ''));
+    try {
+      const result = await deployTls(['rotate', '--inventory', inventory, '--force', '--json']);
+      expect(result.code).toBe(1);
+      const report = JSON.parse(result.stdout);
+      expect(report.nodes.map((n: { node: string; status: string }) => [n.node, n.status])).toEqual([
+        ['broker1', 'deployed'],
+        ['broker3', 'deployed'],
+        ['broker2', 'failed'],
+      ]);
+      expect(report.nodes[2].error.message).toMatch(/not well-formed XML/);
+    } finally {
+      writeFileSync(config, good);
+    }
+    await ok(['rotate', '--inventory', inventory]);
+    await converged();
+  });
+});
