@@ -6,6 +6,7 @@ import type { StorePasswords } from './passwords.js';
 import { encodePkcs12 } from './pkcs12.js';
 import type { KeystoreFormat, Pkcs12Profile, PrivateKeyEntry, TrustedCertEntry } from './types.js';
 
+export { type DetectedFormat, decodeKeystore, detectKeystoreFormat } from './detect.js';
 export { decodeJks, encodeJks, type JksOptions } from './jks.js';
 export { type StorePasswords, storePasswords } from './passwords.js';
 export { decodePkcs12, encodePkcs12, type Pkcs12Options } from './pkcs12.js';
