@@ -1,5 +1,5 @@
-// HiveMQ's config.xml: add or update the TLS listener (and Enterprise cluster transport TLS), read it
-// back, and redact its passwords. Pure string → string.
+// HiveMQ's config.xml: add or update the TLS listeners (tcp and websocket) and Enterprise cluster
+// transport TLS, read them back, and redact passwords. Pure string → string.
 //
 // Why a splice and not fast-xml-parser's builder: the builder re-serialises the whole document, so
 // indentation, blank lines, attribute quoting and comment placement change everywhere, and operators
@@ -11,9 +11,12 @@
 // Facts from HiveMQ CE's config.xsd (2025.5): <hivemq>, each listener, <tls>, <keystore> and
 // <truststore> are xs:all (any order, each at most once); <listeners> is an unbounded choice of
 // tcp-listener | tls-tcp-listener | websocket-listener | tls-websocket-listener. New elements are
-// written in the xsd's declaration order: listener port, bind-address, name, tls; tls keystore,
-// truststore, protocols, cipher-suites, …, client-authentication-mode; keystore path, password,
-// private-key-password. client-authentication-mode is OPTIONAL | REQUIRED | NONE, case-sensitive.
+// written in the xsd's declaration order: tls-tcp-listener port, bind-address, name, tls;
+// tls-websocket-listener port, bind-address, name, path (default /mqtt), subprotocols,
+// allow-extensions, tls (we write port, bind-address, name, path, tls and leave the other two as
+// they are); tls keystore, truststore, protocols, cipher-suites, …, client-authentication-mode;
+// keystore path, password, private-key-password. client-authentication-mode is
+// OPTIONAL | REQUIRED | NONE, case-sensitive.
 // CE's xsd has no <cluster> (Enterprise only), so CE files never get one.
 import { XMLValidator } from 'fast-xml-parser';
 import { InputError } from '../errors.js';
@@ -37,10 +40,20 @@ export interface StoreRef {
 }
 export type KeystoreRef = StoreRef & { privateKeyPassword: string };
 
+/** tcp: <tls-tcp-listener> (mqtts://); websocket: <tls-websocket-listener> (wss://). */
+export type ListenerType = 'tcp' | 'websocket';
+export const LISTENER_TYPES: readonly ListenerType[] = ['tcp', 'websocket'];
+/** The xsd's documented default for a websocket listener's <path>. */
+export const DEFAULT_WEBSOCKET_PATH = '/mqtt';
+
 export interface TlsListenerSpec {
+  /** Default 'tcp'. */
+  type?: ListenerType;
   name: string;
   port: number;
   bindAddress: string;
+  /** websocket only: the HTTP path clients connect to (default /mqtt). */
+  path?: string;
   keystore: KeystoreRef;
   /** Undefined leaves an existing <truststore> as it is. */
   truststore?: StoreRef;
@@ -60,29 +73,57 @@ export interface ClusterTlsSpec {
   truststore: StoreRef;
 }
 
-export interface HiveMqTlsConfig {
+/** `listener` is the one-listener form the rollout has always passed; `listeners` names several. */
+export type HiveMqTlsConfig = {
   edition: 'community' | 'enterprise';
-  listener: TlsListenerSpec;
   /** Only for enterprise; ignored for community, whose config has no <cluster>. */
   cluster?: ClusterTlsSpec;
+} & ({ listener: TlsListenerSpec } | { listeners: TlsListenerSpec[] });
+
+/** A TLS listener as config.xml has it, with the element it was read from. */
+export type ReadTlsListener = Partial<TlsListenerSpec> & { type: ListenerType };
+
+/** A listener without TLS (tcp-listener, websocket-listener): where a broker answers plain MQTT. */
+export interface PlainListener {
+  type: ListenerType;
+  port: number;
+  /** The xsd's documented default 0.0.0.0 when the element has none. */
+  bindAddress: string;
+  name?: string;
+  path?: string;
 }
 
+export function listenersOf(config: HiveMqTlsConfig): TlsListenerSpec[] {
+  return 'listeners' in config ? config.listeners : [config.listener];
+}
+
+const typeOf = (spec: TlsListenerSpec): ListenerType => spec.type ?? 'tcp';
+const TLS_TAG: Record<ListenerType, string> = {
+  tcp: 'tls-tcp-listener',
+  websocket: 'tls-websocket-listener',
+};
+const PLAIN_TAG: Record<ListenerType, string> = { tcp: 'tcp-listener', websocket: 'websocket-listener' };
+
 /**
- * Adds or updates the named <tls-tcp-listener> (and, for enterprise with cluster,
- * <cluster><transport><tcp><tls>). Idempotent: applying to its own output returns the same string.
- * A tls-tcp-listener without a <name> on the same port is taken over (it gets the name) rather than
- * duplicated; any other listener on the same port and address is an InputError.
+ * Adds or updates each named TLS listener (tcp or websocket) and, for enterprise with cluster,
+ * <cluster><transport><tcp><tls>. Idempotent: applying to its own output returns the same string.
+ * A TLS listener of the same type without a <name> on the same port is taken over (it gets the
+ * name) rather than duplicated; any other listener on the same port and address is an InputError.
+ * Listeners the config names that `config` does not are left alone, byte for byte.
  */
 export function applyTlsConfig(xml: string, config: HiveMqTlsConfig): string {
-  checkSpec(config);
+  const specs = listenersOf(config);
+  checkSpec(config, specs);
   const hivemq = parseHiveMq(xml);
-  const { listener } = config;
   const listeners = firstChild(hivemq, 'listeners');
-  const target = listeners && locateListener(xml, listeners, listener);
-  if (listeners) checkPortConflicts(xml, listeners, target, listener);
+  const targets = listeners ? assignTargets(xml, listeners, specs) : new Map<TlsListenerSpec, XmlElement>();
+  if (listeners) checkPortConflicts(xml, listeners, targets, specs);
 
   const desired: DesiredNode[] = [
-    branch('listeners', [listenerNode(listener, (parent) => locateListener(xml, parent, listener))]),
+    branch(
+      'listeners',
+      specs.map((spec) => listenerNode(spec, () => targets.get(spec))),
+    ),
   ];
   if (config.edition === 'enterprise' && config.cluster) {
     checkClusterTransport(hivemq);
@@ -108,25 +149,36 @@ export function checkEditedConfig(xml: string, config: HiveMqTlsConfig): string 
   } catch (error) {
     throw fail(`is not valid: ${(error as Error).message}`);
   }
-  const { listener } = config;
-  const read = readTlsListener(xml, listener.name);
-  const wanted: [string, unknown, unknown][] = [
-    ['port', read?.port, listener.port],
-    ['bind-address', read?.bindAddress, collapseSpace(listener.bindAddress)],
-    ['keystore path', read?.keystore?.path, collapseSpace(listener.keystore.path)],
-    ['keystore password', read?.keystore?.password, listener.keystore.password],
-    ['private-key-password', read?.keystore?.privateKeyPassword, listener.keystore.privateKeyPassword],
-    ['client-authentication-mode', read?.clientAuthenticationMode, listener.clientAuthenticationMode],
-  ];
-  if (listener.truststore)
-    wanted.push(
-      ['truststore path', read?.truststore?.path, collapseSpace(listener.truststore.path)],
-      ['truststore password', read?.truststore?.password, listener.truststore.password],
+  for (const listener of listenersOf(config)) {
+    const read = readTlsListener(xml, listener.name);
+    const wanted: [string, unknown, unknown][] = [
+      ['port', read?.port, listener.port],
+      ['bind-address', read?.bindAddress, collapseSpace(listener.bindAddress)],
+      ['keystore path', read?.keystore?.path, collapseSpace(listener.keystore.path)],
+      ['keystore password', read?.keystore?.password, listener.keystore.password],
+      ['private-key-password', read?.keystore?.privateKeyPassword, listener.keystore.privateKeyPassword],
+      ['client-authentication-mode', read?.clientAuthenticationMode, listener.clientAuthenticationMode],
+      ['type', read?.type, typeOf(listener)],
+    ];
+    if (typeOf(listener) === 'websocket')
+      wanted.push(['path', read?.path, collapseSpace(listener.path ?? DEFAULT_WEBSOCKET_PATH)]);
+    if (listener.truststore)
+      wanted.push(
+        ['truststore path', read?.truststore?.path, collapseSpace(listener.truststore.path)],
+        ['truststore password', read?.truststore?.password, listener.truststore.password],
+      );
+    if (listener.protocols)
+      wanted.push(['protocols', read?.protocols ?? [], listener.protocols.map(collapseSpace)]);
+    if (listener.cipherSuites)
+      wanted.push(['cipher-suites', read?.cipherSuites ?? [], listener.cipherSuites.map(collapseSpace)]);
+    const differs = wanted.filter(
+      ([, actual, expected]) => JSON.stringify(actual) !== JSON.stringify(expected),
     );
-  if (listener.protocols)
-    wanted.push(['protocols', read?.protocols ?? [], listener.protocols.map(collapseSpace)]);
-  if (listener.cipherSuites)
-    wanted.push(['cipher-suites', read?.cipherSuites ?? [], listener.cipherSuites.map(collapseSpace)]);
+    if (differs.length > 0)
+      throw fail(
+        `does not read back as asked (${differs.map(([what]) => what).join(', ')} of listener "${listener.name}")`,
+      );
+  }
   const { cluster } = config;
   if (config.edition === 'enterprise' && cluster) {
     const tcp = [firstChild(hivemq, 'cluster'), 'transport', 'tcp'].reduce<XmlElement | undefined>(
@@ -136,7 +188,7 @@ export function checkEditedConfig(xml: string, config: HiveMqTlsConfig): string 
     const tls = tcp && firstChild(tcp, 'tls');
     const keystore = tls && firstChild(tls, 'server-keystore');
     const truststore = tls && firstChild(tls, 'server-certificate-truststore');
-    wanted.push(
+    const wanted: [string, unknown, unknown][] = [
       ['cluster bind-port', tcp && collapsed(xml, tcp, 'bind-port'), String(cluster.bindPort)],
       ['cluster tls enabled', tls && collapsed(xml, tls, 'enabled'), 'true'],
       [
@@ -150,15 +202,13 @@ export function checkEditedConfig(xml: string, config: HiveMqTlsConfig): string 
         cluster.keystore.privateKeyPassword,
       ],
       ['cluster truststore', truststore && readStore(xml, truststore), cluster.truststore],
+    ];
+    const differs = wanted.filter(
+      ([, actual, expected]) => JSON.stringify(actual) !== JSON.stringify(expected),
     );
+    if (differs.length > 0)
+      throw fail(`does not read back as asked (${differs.map(([what]) => what).join(', ')})`);
   }
-  const differs = wanted.filter(
-    ([, actual, expected]) => JSON.stringify(actual) !== JSON.stringify(expected),
-  );
-  if (differs.length > 0)
-    throw fail(
-      `does not read back as asked (${differs.map(([what]) => what).join(', ')} of listener "${listener.name}")`,
-    );
   return xml;
 }
 
@@ -211,23 +261,57 @@ function redactText(text: string): string {
 }
 
 /**
- * What the config says about the listener with this <name>, or undefined when there is none.
- * An element that exists but lacks a child reads that child as '' (a keystore without
+ * What the config says about the TLS listener (tcp or websocket) with this <name>, or undefined when
+ * there is none. An element that exists but lacks a child reads that child as '' (a keystore without
  * <private-key-password> gives privateKeyPassword ''); a client-authentication-mode outside the
  * enum is left out, as HiveMQ would reject it.
  */
-export function readTlsListener(xml: string, name: string): Partial<TlsListenerSpec> | undefined {
-  const hivemq = parseHiveMq(xml);
-  const listeners = firstChild(hivemq, 'listeners');
-  const element =
-    listeners && childElements(listeners, 'tls-tcp-listener').find((l) => collapsed(xml, l, 'name') === name);
-  if (!element) return undefined;
+export function readTlsListener(xml: string, name: string): ReadTlsListener | undefined {
+  return readTlsListeners(xml).find((listener) => listener.name === name);
+}
 
-  const result: Partial<TlsListenerSpec> = { name };
+/** Every <tls-tcp-listener> and <tls-websocket-listener>, named or not, in document order. */
+export function readTlsListeners(xml: string): ReadTlsListener[] {
+  const listeners = firstChild(parseHiveMq(xml), 'listeners');
+  if (!listeners) return [];
+  return listeners.children.flatMap((element) => {
+    const type = LISTENER_TYPES.find((t) => TLS_TAG[t] === element.tag);
+    return type ? [readListenerElement(xml, element, type)] : [];
+  });
+}
+
+/**
+ * Every listener without TLS: where the broker answers plain MQTT (tcp) or MQTT over ws://. A
+ * broker whose TLS listener is gone still answers here once it has started.
+ */
+export function readPlainListeners(xml: string): PlainListener[] {
+  const listeners = firstChild(parseHiveMq(xml), 'listeners');
+  if (!listeners) return [];
+  return listeners.children.flatMap((element): PlainListener[] => {
+    const type = LISTENER_TYPES.find((t) => PLAIN_TAG[t] === element.tag);
+    const port = collapsed(xml, element, 'port');
+    if (!type || port === undefined || !/^\d+$/.test(port)) return [];
+    const listener: PlainListener = {
+      type,
+      port: Number(port),
+      bindAddress: collapsed(xml, element, 'bind-address') ?? ANY_IPV4,
+    };
+    const name = collapsed(xml, element, 'name');
+    if (name !== undefined) listener.name = name;
+    if (type === 'websocket') listener.path = collapsed(xml, element, 'path') ?? DEFAULT_WEBSOCKET_PATH;
+    return [listener];
+  });
+}
+
+function readListenerElement(xml: string, element: XmlElement, type: ListenerType): ReadTlsListener {
+  const result: ReadTlsListener = { type };
+  const name = collapsed(xml, element, 'name');
+  if (name !== undefined) result.name = name;
   const port = collapsed(xml, element, 'port');
   if (port !== undefined && /^\d+$/.test(port)) result.port = Number(port);
   const bindAddress = collapsed(xml, element, 'bind-address');
   if (bindAddress !== undefined) result.bindAddress = bindAddress;
+  if (type === 'websocket') result.path = collapsed(xml, element, 'path') ?? DEFAULT_WEBSOCKET_PATH;
   const tls = firstChild(element, 'tls');
   if (!tls) return result;
 
@@ -258,15 +342,15 @@ function listenerNode(spec: TlsListenerSpec, locate: BranchNode['locate']): Bran
   if (spec.protocols) tls.push(listNode('protocols', 'protocol', spec.protocols));
   if (spec.cipherSuites) tls.push(listNode('cipher-suites', 'cipher-suite', spec.cipherSuites));
   tls.push(leaf('client-authentication-mode', spec.clientAuthenticationMode));
-  return {
-    ...branch('tls-tcp-listener', [
-      leaf('port', String(spec.port)),
-      leaf('bind-address', spec.bindAddress),
-      leaf('name', spec.name),
-      branch('tls', tls),
-    ]),
-    locate,
-  };
+  const type = typeOf(spec);
+  const children: DesiredNode[] = [
+    leaf('port', String(spec.port)),
+    leaf('bind-address', spec.bindAddress),
+    leaf('name', spec.name),
+  ];
+  if (type === 'websocket') children.push(leaf('path', spec.path ?? DEFAULT_WEBSOCKET_PATH));
+  children.push(branch('tls', tls));
+  return { ...branch(TLS_TAG[type], children), locate };
 }
 
 /** As in the article's <cluster> example; discovery and everything else in <cluster> is left alone. */
@@ -312,36 +396,77 @@ function secret(tag: string, value: string): LeafNode {
   return { kind: 'leaf', tag, value, collapse: false };
 }
 
-/** By <name>; else a tls-tcp-listener without a name on the same port (e.g. HiveMQ's TLS sample). */
-function locateListener(xml: string, listeners: XmlElement, spec: TlsListenerSpec): XmlElement | undefined {
-  const candidates = childElements(listeners, 'tls-tcp-listener');
-  return (
-    candidates.find((l) => collapsed(xml, l, 'name') === spec.name) ??
-    candidates.find(
-      (l) => firstChild(l, 'name') === undefined && collapsed(xml, l, 'port') === String(spec.port),
-    )
-  );
+/**
+ * The element each spec reconciles: the TLS listener of its type with its <name>; else one of its
+ * type without a name on the same port (e.g. HiveMQ's TLS samples), unless another spec claimed it.
+ * A listener of the other type with the same name is refused: converting one is the operator's call.
+ */
+function assignTargets(
+  xml: string,
+  listeners: XmlElement,
+  specs: readonly TlsListenerSpec[],
+): Map<TlsListenerSpec, XmlElement> {
+  const targets = new Map<TlsListenerSpec, XmlElement>();
+  const claimed = new Set<XmlElement>();
+  for (const spec of specs) {
+    const type = typeOf(spec);
+    const named = listeners.children.find(
+      (element) =>
+        LISTENER_TYPES.some((t) => TLS_TAG[t] === element.tag) &&
+        collapsed(xml, element, 'name') === spec.name,
+    );
+    if (named && named.tag !== TLS_TAG[type])
+      throw new InputError(
+        `config.xml has a <${named.tag}> named "${spec.name}", and the inventory describes "${spec.name}" as a ${type} listener`,
+        { hint: `give the ${type} listener another name, or rename or remove that listener in config.xml` },
+      );
+    if (named) {
+      targets.set(spec, named);
+      claimed.add(named);
+    }
+  }
+  for (const spec of specs) {
+    if (targets.has(spec)) continue;
+    const unnamed = childElements(listeners, TLS_TAG[typeOf(spec)]).find(
+      (element) =>
+        !claimed.has(element) &&
+        firstChild(element, 'name') === undefined &&
+        collapsed(xml, element, 'port') === String(spec.port),
+    );
+    if (unnamed) {
+      targets.set(spec, unnamed);
+      claimed.add(unnamed);
+    }
+  }
+  return targets;
 }
 
-const ANY_ADDRESS = new Set(['0.0.0.0', '::', '[::]']);
+const ANY_IPV4 = '0.0.0.0'; // the xsd's documented default bind-address
+const ANY_ADDRESS = new Set([ANY_IPV4, '::', '[::]']);
+
+const overlaps = (a: string, b: string) => a === b || ANY_ADDRESS.has(a) || ANY_ADDRESS.has(b);
 
 /** HiveMQ would fail to bind the second listener on a port; say so before anything is written. */
 function checkPortConflicts(
   xml: string,
   listeners: XmlElement,
-  target: XmlElement | undefined,
-  spec: TlsListenerSpec,
+  targets: ReadonlyMap<TlsListenerSpec, XmlElement>,
+  specs: readonly TlsListenerSpec[],
 ): void {
-  for (const other of listeners.children) {
-    if (other === target || collapsed(xml, other, 'port') !== String(spec.port)) continue;
-    const address = collapsed(xml, other, 'bind-address') ?? '0.0.0.0'; // the xsd's documented default
-    if (address !== spec.bindAddress && !ANY_ADDRESS.has(address) && !ANY_ADDRESS.has(spec.bindAddress))
-      continue;
-    const otherName = collapsed(xml, other, 'name');
-    throw new InputError(
-      `config.xml already has a ${other.tag}${otherName ? ` "${otherName}"` : ''} on ${address}:${spec.port}, where listener "${spec.name}" would go`,
-      { hint: 'choose another tls.listener.port, or remove that listener from config.xml' },
-    );
+  const ours = new Set(targets.values());
+  for (const spec of specs) {
+    for (const other of listeners.children) {
+      if (ours.has(other) || collapsed(xml, other, 'port') !== String(spec.port)) continue;
+      const address = collapsed(xml, other, 'bind-address') ?? ANY_IPV4;
+      if (!overlaps(address, spec.bindAddress)) continue;
+      const otherName = collapsed(xml, other, 'name');
+      throw new InputError(
+        `config.xml already has a ${other.tag}${otherName ? ` "${otherName}"` : ''} on ${address}:${spec.port}, where listener "${spec.name}" would go`,
+        {
+          hint: 'choose another port for that listener in tls.listeners, or remove that listener from config.xml',
+        },
+      );
+    }
   }
 }
 
@@ -355,8 +480,8 @@ function checkClusterTransport(hivemq: XmlElement): void {
     });
 }
 
-function checkSpec(config: HiveMqTlsConfig): void {
-  const { listener, cluster } = config;
+function checkSpec(config: HiveMqTlsConfig, specs: readonly TlsListenerSpec[]): void {
+  const { cluster } = config;
   const problems: string[] = [];
   const nonEmpty = (what: string, value: string) => {
     if (value.trim() === '') problems.push(`${what} is empty`);
@@ -365,34 +490,59 @@ function checkSpec(config: HiveMqTlsConfig): void {
     if (!Number.isInteger(value) || value < 0 || value > 65535)
       problems.push(`${what} ${value} is not a port (0-65535)`);
   };
-  nonEmpty('listener name', listener.name);
-  nonEmpty('listener bind address', listener.bindAddress);
-  nonEmpty('keystore path', listener.keystore.path);
-  if (listener.truststore) nonEmpty('truststore path', listener.truststore.path);
-  port('listener port', listener.port);
-  if (!isClientAuthMode(listener.clientAuthenticationMode))
-    problems.push(
-      `client authentication mode "${listener.clientAuthenticationMode}" is not NONE, OPTIONAL or REQUIRED`,
-    );
-  for (const item of [...(listener.protocols ?? []), ...(listener.cipherSuites ?? [])])
-    nonEmpty('a protocol or cipher suite', item);
+  if (specs.length === 0) problems.push('no TLS listener is given');
+  const names = new Set<string>();
+  for (const listener of specs) {
+    const type = typeOf(listener);
+    if (!LISTENER_TYPES.includes(type)) problems.push(`listener type "${type}" is not tcp or websocket`);
+    if (names.has(listener.name)) problems.push(`two listeners are named "${listener.name}"`);
+    names.add(listener.name);
+    nonEmpty('listener name', listener.name);
+    nonEmpty('listener bind address', listener.bindAddress);
+    nonEmpty('keystore path', listener.keystore.path);
+    if (listener.truststore) nonEmpty('truststore path', listener.truststore.path);
+    port(`listener "${listener.name}" port`, listener.port);
+    if (type === 'websocket' && listener.path !== undefined && !/^\/\S*$/.test(listener.path))
+      problems.push(
+        `websocket path "${listener.path}" of "${listener.name}" is not an absolute path without spaces`,
+      );
+    if (type === 'tcp' && listener.path !== undefined)
+      problems.push(`listener "${listener.name}" is tcp, and only a websocket listener has a path`);
+    if (!isClientAuthMode(listener.clientAuthenticationMode))
+      problems.push(
+        `client authentication mode "${listener.clientAuthenticationMode}" is not NONE, OPTIONAL or REQUIRED`,
+      );
+    for (const item of [...(listener.protocols ?? []), ...(listener.cipherSuites ?? [])])
+      nonEmpty('a protocol or cipher suite', item);
+  }
+  for (const [i, a] of specs.entries())
+    for (const b of specs.slice(i + 1))
+      if (a.port === b.port && overlaps(a.bindAddress, b.bindAddress))
+        problems.push(`listeners "${a.name}" and "${b.name}" both want ${b.bindAddress}:${b.port}`);
   if (config.edition === 'enterprise' && cluster) {
     port('cluster bind port', cluster.bindPort);
     nonEmpty('cluster keystore path', cluster.keystore.path);
     nonEmpty('cluster truststore path', cluster.truststore.path);
   }
-  const stores = [listener.keystore, listener.truststore, cluster?.keystore, cluster?.truststore];
+  const stores = [
+    ...specs.flatMap((listener) => [listener.keystore, listener.truststore]),
+    cluster?.keystore,
+    cluster?.truststore,
+  ];
   // Names, addresses, paths and lists are whitespace-collapsing in the xsd: a tab or line break in
   // one would silently become a space, so none may hold any control character.
   const collapsing: [string, string | undefined][] = [
-    ['listener name', listener.name],
-    ['listener bind address', listener.bindAddress],
+    ...specs.flatMap((listener): [string, string | undefined][] => [
+      ['listener name', listener.name],
+      ['listener bind address', listener.bindAddress],
+      ['websocket path', listener.path],
+      ...[...(listener.protocols ?? []), ...(listener.cipherSuites ?? [])].map((item): [string, string] => [
+        'a protocol or cipher suite',
+        item,
+      ]),
+    ]),
     ['cluster bind address', cluster?.bindAddress],
     ...stores.map((store): [string, string | undefined] => ['a keystore or truststore path', store?.path]),
-    ...[...(listener.protocols ?? []), ...(listener.cipherSuites ?? [])].map((item): [string, string] => [
-      'a protocol or cipher suite',
-      item,
-    ]),
   ];
   for (const [what, value] of collapsing)
     if (
@@ -403,16 +553,17 @@ function checkSpec(config: HiveMqTlsConfig): void {
     else if (value !== undefined && hasCharacterXmlCannotHold(value))
       problems.push(`${what} contains a character XML cannot hold`);
   const passwords = [
-    listener.keystore.privateKeyPassword,
+    ...specs.map((listener) => listener.keystore.privateKeyPassword),
     ...(cluster ? [cluster.keystore.privateKeyPassword] : []),
     ...stores.map((store) => store?.password ?? ''),
   ];
   if (passwords.some(hasCharacterXmlCannotHold))
     problems.push('a keystore or truststore password contains a control character, which XML cannot hold');
   if (problems.length > 0)
-    throw new InputError(`cannot write the TLS listener "${listener.name}": ${problems.join('; ')}`, {
-      hint: 'fix the tls settings in the inventory',
-    });
+    throw new InputError(
+      `cannot write the TLS listener${specs.length === 1 ? '' : 's'} ${specs.map((l) => `"${l.name}"`).join(', ')}: ${problems.join('; ')}`,
+      { hint: 'fix the tls settings in the inventory' },
+    );
 }
 
 /**

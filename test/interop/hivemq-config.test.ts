@@ -75,6 +75,16 @@ describe("HiveMQ CE's config.xsd", () => {
       }),
     ],
     [
+      'a websocket listener with a path next to the tcp one',
+      {
+        edition: 'community',
+        listeners: [
+          listenerSpec(),
+          listenerSpec({ type: 'websocket', name: 'secure-ws', port: 8443, path: '/mqtt/ws' }),
+        ],
+      } satisfies HiveMqTlsConfig,
+    ],
+    [
       'a specific bind address and another port',
       community({ port: 8885, bindAddress: '10.0.0.11', name: 'internal' }),
     ],

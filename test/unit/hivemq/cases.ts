@@ -62,6 +62,17 @@ export const GOLDEN_CASES: GoldenCase[] = [
     config: { edition: 'community', listener: listenerSpec({ clientAuthenticationMode: 'OPTIONAL' }) },
   },
   {
+    name: 'websocket-and-tcp',
+    why: "a wss:// listener takes over CE's unnamed TLS websocket sample (subprotocols kept), a tcp one is added, the partner's is untouched",
+    config: {
+      edition: 'community',
+      listeners: [
+        listenerSpec({ protocols: ['TLSv1.3', 'TLSv1.2'] }),
+        listenerSpec({ type: 'websocket', name: 'secure-ws', port: 8001, path: '/mqtt' }),
+      ],
+    },
+  },
+  {
     name: 'enterprise-cluster',
     why: 'enterprise: cluster transport TLS added to the existing <cluster>, discovery kept',
     config: {

@@ -6,8 +6,12 @@ import {
   applyTlsConfig,
   checkEditedConfig,
   type HiveMqTlsConfig,
+  listenersOf,
+  readPlainListeners,
   readTlsListener,
+  readTlsListeners,
   redactPasswords,
+  type TlsListenerSpec,
 } from '../../../src/hivemq/config.js';
 import { FIXTURES, fixture, GOLDEN_CASES, listenerSpec } from './cases.js';
 
@@ -25,6 +29,13 @@ const CLUSTER = {
   },
   truststore: { path: '/etc/ssl/hivemq/hivemq-truststore.jks', password: 'cluster-trust' },
 };
+
+/** A spec as readTlsListener returns it: with its type, and a websocket's path spelled out. */
+const asRead = (spec: TlsListenerSpec) => ({
+  ...spec,
+  type: spec.type ?? 'tcp',
+  ...(spec.type === 'websocket' ? { path: spec.path ?? '/mqtt' } : {}),
+});
 
 /** Lines of `before` that are not in `after` (longest common subsequence of lines). */
 function removedLines(before: string, after: string): string[] {
@@ -67,7 +78,8 @@ describe('applyTlsConfig: golden files', () => {
     });
 
     it(`${name}: readTlsListener reads back what was written`, () => {
-      expect(readTlsListener(fixture(`${name}.after.xml`), config.listener.name)).toEqual(config.listener);
+      for (const spec of listenersOf(config))
+        expect(readTlsListener(fixture(`${name}.after.xml`), spec.name)).toEqual(asRead(spec));
     });
   }
 
@@ -95,7 +107,7 @@ describe('applyTlsConfig: golden files', () => {
     if (!config) throw new Error('no several-listeners case');
     const next = applyTlsConfig(current, {
       ...config,
-      listener: { ...config.listener, clientAuthenticationMode: 'OPTIONAL' },
+      listener: { ...listenersOf(config)[0], clientAuthenticationMode: 'OPTIONAL' } as TlsListenerSpec,
     });
     expect(removedLines(current, next)).toEqual([
       '        <client-authentication-mode>REQUIRED</client-authentication-mode>',
@@ -187,7 +199,7 @@ describe('applyTlsConfig: structure', () => {
       applyTlsConfig(STOCK, community({ clientAuthenticationMode: 'required' as 'REQUIRED' })),
     ).toThrow('client authentication mode "required" is not NONE, OPTIONAL or REQUIRED');
     expect(() => applyTlsConfig(STOCK, community({ port: 70000 }))).toThrow(
-      'listener port 70000 is not a port',
+      'listener "secure-listener" port 70000 is not a port',
     );
     const nul = listenerSpec().keystore;
     expect(() => applyTlsConfig(STOCK, community({ keystore: { ...nul, password: 'a\u0000b' } }))).toThrow(
@@ -356,6 +368,7 @@ describe('readTlsListener', () => {
 
   it('reads a listener it did not write', () => {
     expect(readTlsListener(fixture('several-listeners.before.xml'), 'legacy-tls')).toEqual({
+      type: 'tcp',
       name: 'legacy-tls',
       port: 8884,
       bindAddress: '0.0.0.0',
@@ -366,5 +379,97 @@ describe('readTlsListener', () => {
       },
       clientAuthenticationMode: 'NONE',
     });
+  });
+});
+
+describe('several listeners, tcp and websocket', () => {
+  const WS_BEFORE = fixture('websocket-and-tcp.before.xml');
+  const ws = (overrides: Partial<TlsListenerSpec> = {}) =>
+    listenerSpec({ type: 'websocket', name: 'secure-ws', port: 8001, ...overrides });
+  const both = (...listeners: TlsListenerSpec[]): HiveMqTlsConfig => ({ edition: 'community', listeners });
+
+  it('writes a new websocket listener with its path, in the order the xsd declares', () => {
+    const out = applyTlsConfig(STOCK, both(ws({ port: 8443, path: '/ws' })));
+    const element = out.slice(
+      out.indexOf('<tls-websocket-listener>'),
+      out.indexOf('</tls-websocket-listener>'),
+    );
+    const order = [...element.matchAll(/^ {12}<([a-z-]+)>/gm)].map((m) => m[1]);
+    expect(order).toEqual(['port', 'bind-address', 'name', 'path', 'tls']);
+    expect(element).toContain('<path>/ws</path>');
+    expect(readTlsListener(out, 'secure-ws')).toMatchObject({ type: 'websocket', port: 8443, path: '/ws' });
+  });
+
+  it('spells out the default path /mqtt, so the config says what clients must use', () => {
+    const out = applyTlsConfig(STOCK, both(ws({ port: 8443 })));
+    expect(out).toContain('<path>/mqtt</path>');
+    expect(applyTlsConfig(out, both(ws({ port: 8443, path: '/mqtt' })))).toBe(out);
+  });
+
+  it('leaves every listener the inventory does not name as it was, byte for byte', () => {
+    const out = applyTlsConfig(WS_BEFORE, both(listenerSpec(), ws()));
+    const element = (xml: string, from: string, to: string) => {
+      const start = xml.indexOf(from);
+      return xml.slice(start, xml.indexOf(to, start) + to.length);
+    };
+    for (const [from, to] of [
+      ['<tcp-listener>', '</tcp-listener>'],
+      ['<websocket-listener>', '</websocket-listener>'],
+      ['<tls-tcp-listener>\n            <port>8884', '</tls-tcp-listener>'],
+    ] as const)
+      expect(element(out, from, to)).toBe(element(WS_BEFORE, from, to));
+  });
+
+  it('gives an unnamed TLS listener to one spec only', () => {
+    const out = applyTlsConfig(WS_BEFORE, both(ws(), ws({ name: 'second-ws', port: 8002 })));
+    expect(out.match(/<tls-websocket-listener>/g)).toHaveLength(2);
+    expect(readTlsListener(out, 'secure-ws')?.port).toBe(8001);
+    expect(readTlsListener(out, 'second-ws')?.port).toBe(8002);
+  });
+
+  it('refuses two listeners with one name or one port, a tcp listener with a path and a relative path', () => {
+    expect(() => applyTlsConfig(STOCK, both(listenerSpec(), listenerSpec({ port: 8884 })))).toThrow(
+      'two listeners are named "secure-listener"',
+    );
+    expect(() => applyTlsConfig(STOCK, both(listenerSpec(), ws({ port: 8883 })))).toThrow(
+      'listeners "secure-listener" and "secure-ws" both want 0.0.0.0:8883',
+    );
+    expect(() => applyTlsConfig(STOCK, both(listenerSpec({ path: '/mqtt' })))).toThrow(
+      'only a websocket listener has a path',
+    );
+    expect(() => applyTlsConfig(STOCK, both(ws({ path: 'mqtt' })))).toThrow('is not an absolute path');
+    expect(() => applyTlsConfig(STOCK, both())).toThrow('no TLS listener is given');
+  });
+
+  it('refuses to turn a tcp listener into a websocket one behind the operator', () => {
+    const tcp = applyTlsConfig(STOCK, community());
+    expect(() => applyTlsConfig(tcp, both(ws({ name: 'secure-listener', port: 8443 })))).toThrow(
+      'config.xml has a <tls-tcp-listener> named "secure-listener"',
+    );
+  });
+
+  it('refuses a websocket port another listener binds', () => {
+    expect(() => applyTlsConfig(WS_BEFORE, both(ws({ name: 'x', port: 8000 })))).toThrow(
+      'config.xml already has a websocket-listener "my-websocket-listener" on 0.0.0.0:8000',
+    );
+  });
+
+  it('reads every TLS listener, and every plain one with its defaults', () => {
+    const out = applyTlsConfig(WS_BEFORE, both(listenerSpec(), ws()));
+    expect(readTlsListeners(out).map((l) => [l.type, l.name, l.port])).toEqual([
+      ['websocket', 'secure-ws', 8001],
+      ['tcp', 'partner', 8884],
+      ['tcp', 'secure-listener', 8883],
+    ]);
+    expect(readPlainListeners(WS_BEFORE)).toEqual([
+      { type: 'tcp', port: 1883, bindAddress: '0.0.0.0' },
+      { type: 'websocket', port: 8000, bindAddress: '0.0.0.0', name: 'my-websocket-listener', path: '/mqtt' },
+    ]);
+    expect(
+      readPlainListeners(
+        '<hivemq><listeners><tcp-listener><port>1883</port></tcp-listener></listeners></hivemq>',
+      ),
+    ).toEqual([{ type: 'tcp', port: 1883, bindAddress: '0.0.0.0' }]);
+    expect(readPlainListeners(out)).toEqual(readPlainListeners(WS_BEFORE));
   });
 });
