@@ -31,7 +31,7 @@ const PARSE_OPTIONS = ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE
  */
 export function validateConfig(xml: string, xsd: string): ConfigProblem[] {
   const schema = parse(xsd);
-  if (schema instanceof Array)
+  if (Array.isArray(schema))
     throw new InputError(`the node's config.xsd is not well-formed XML: ${summary(schema)}`, {
       hint: "restore HiveMQ's conf/config.xsd from the installation archive of the installed version",
     });
@@ -46,7 +46,7 @@ export function validateConfig(xml: string, xsd: string): ConfigProblem[] {
       });
     }
     const doc = parse(xml);
-    if (doc instanceof Array) return doc;
+    if (Array.isArray(doc)) return doc;
     try {
       validator.validate(doc);
       return [];
