@@ -74,8 +74,14 @@ export interface ClusterTlsSpec {
 }
 
 /** `listener` is the one-listener form the rollout has always passed; `listeners` names several. */
+export type Edition = 'community' | 'enterprise';
+
 export type HiveMqTlsConfig = {
-  edition: 'community' | 'enterprise';
+  /**
+   * 'auto' is an edition nobody has read from the node yet (hivemq/edition.ts decides it): it gets
+   * no <cluster>, the side that cannot break a Community Edition config.
+   */
+  edition: Edition | 'auto';
   /** Only for enterprise; ignored for community, whose config has no <cluster>. */
   cluster?: ClusterTlsSpec;
 } & ({ listener: TlsListenerSpec } | { listeners: TlsListenerSpec[] });

@@ -26,9 +26,12 @@ export interface SshSettings {
   agentSocket?: string;
 }
 
+/** auto: decided from what is installed on the node (hivemq/edition.ts). */
+export type EditionSetting = 'auto' | 'community' | 'enterprise';
+
 export interface HivemqSettings {
   home: string;
-  edition: 'community' | 'enterprise';
+  edition: EditionSetting;
   serviceUser: string;
   restart: string;
   /** Seconds. */
@@ -36,23 +39,49 @@ export interface HivemqSettings {
   log: string;
 }
 
+export type ClientAuth = 'NONE' | 'OPTIONAL' | 'REQUIRED';
+export type TlsProtocol = 'TLSv1.2' | 'TLSv1.3';
+
+/** One TLS listener, every value resolved (listeners.ts). */
+export interface ListenerSettings {
+  type: 'tcp' | 'websocket';
+  name: string;
+  port: number;
+  bindAddress: string;
+  /** websocket only. */
+  path?: string;
+  clientAuth: ClientAuth;
+  protocols: TlsProtocol[];
+  cipherSuites?: string[];
+}
+
 export interface TlsSettings {
   dir: string;
+  /**
+   * The first of `listeners`, in the shape the rollout has always read. Kept so that the rollout
+   * works unchanged until it handles `listeners`.
+   */
   listener: { name: string; port: number; bindAddress: string };
-  clientAuth: 'NONE' | 'OPTIONAL' | 'REQUIRED';
+  /** Every TLS listener deploy-tls manages on the node; all share the node's keystore and truststore. */
+  listeners: ListenerSettings[];
+  /** Where HiveMQ finds the keystore passwords: in config.xml, or ${ENV:…} placeholders and environmentFile. */
+  passwordsIn: 'config' | 'environment';
+  /** Root-only (0600) file the service loads (systemd EnvironmentFile=); default <dir>/hivemq-tls.env. */
+  environmentFile: string;
+  clientAuth: ClientAuth;
   keystore: { format: 'jks' | 'pkcs12'; password: SecretRef; keyPassword?: SecretRef };
   truststore: { password: SecretRef };
   key: KeyType;
   days: number;
   renewBefore: string;
-  protocols: ('TLSv1.2' | 'TLSv1.3')[];
+  protocols: TlsProtocol[];
   cipherSuites?: string[];
   /** Backup folders a node keeps under <dir>/backup. */
   backups: number;
 }
 
 export interface ClusterSettings {
-  tls: boolean;
+  tls: boolean | 'auto';
   bindPort: number;
 }
 
@@ -71,7 +100,7 @@ export const BUILTIN_DEFAULTS: NodeSettings = {
   },
   hivemq: {
     home: '/opt/hivemq',
-    edition: 'enterprise',
+    edition: 'auto',
     serviceUser: 'hivemq',
     restart: 'systemctl restart hivemq',
     // HiveMQ stops in a few seconds and starts in ten or so; a restart still running after three
@@ -82,6 +111,9 @@ export const BUILTIN_DEFAULTS: NodeSettings = {
   tls: {
     dir: '/etc/ssl/hivemq',
     listener: { name: 'secure-listener', port: 8883, bindAddress: '0.0.0.0' },
+    listeners: [], // resolved from `listener` or the inventory's `listeners` (listeners.ts)
+    passwordsIn: 'config',
+    environmentFile: '', // <dir>/hivemq-tls.env unless the inventory names one
     clientAuth: 'REQUIRED',
     keystore: { format: 'jks', password: { env: 'HIVEMQ_KEYSTORE_PASSWORD' } },
     truststore: { password: { env: 'HIVEMQ_TRUSTSTORE_PASSWORD' } },
@@ -91,7 +123,9 @@ export const BUILTIN_DEFAULTS: NodeSettings = {
     protocols: ['TLSv1.3', 'TLSv1.2'], // TLS 1.0/1.1 are refused
     backups: DEFAULT_BACKUPS_KEPT,
   },
-  cluster: { tls: true, bindPort: 7800 },
+  // auto: only a node that is Enterprise and has clustering enabled in its config.xml gets
+  // cluster transport TLS. (A default of true wrote <cluster> into Community Edition configs.)
+  cluster: { tls: 'auto', bindPort: 7800 },
 };
 
 type Plain = Record<string, unknown>;

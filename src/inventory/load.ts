@@ -11,6 +11,7 @@ import type { Subject } from '../pki/names.js';
 import { formatSan, isDnsName, parseSan, type San } from '../pki/san.js';
 import { checkHostName, checkUserName, JumpSpecError, parseProxyJump } from '../remote/jump.js';
 import { BUILTIN_DEFAULTS, deepMerge, type NodeSettings, type SshSettings } from './defaults.js';
+import { resolveListeners } from './listeners.js';
 import { type InventoryInput, inventorySchema, type SecretRef } from './schema.js';
 
 export interface InventoryNode extends NodeSettings {
@@ -207,6 +208,22 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       },
       truststore: { password: expandRef(truststore.password, base, env) },
     };
+    const listeners = resolveListeners(input.defaults?.tls, raw.tls, settings.tls, ['nodes', index], report);
+    const [primary] = listeners;
+    settings.tls = {
+      ...settings.tls,
+      listeners,
+      listener: primary
+        ? { name: primary.name, port: primary.port, bindAddress: primary.bindAddress }
+        : settings.tls.listener,
+      environmentFile:
+        settings.tls.environmentFile || `${settings.tls.dir.replace(/\/+$/, '')}/hivemq-tls.env`,
+    };
+    if (settings.cluster.tls === true && settings.hivemq.edition === 'community')
+      report(
+        ['nodes', index, ...(raw.cluster?.tls === true ? ['cluster', 'tls'] : ['name'])],
+        'cluster.tls: true asks for cluster transport TLS, and hivemq.edition: community has no cluster',
+      );
     return {
       name: raw.name,
       host: raw.host,

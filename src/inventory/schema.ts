@@ -103,7 +103,8 @@ export const sshSchema = z.strictObject({
 
 export const hivemqSchema = z.strictObject({
   home: remotePath.optional(),
-  edition: z.enum(['community', 'enterprise']).optional(),
+  /** auto: read from the node (conf/config.xsd, bin/hivemq.jar, license/); a value the node contradicts is an error. */
+  edition: z.enum(['auto', 'community', 'enterprise']).optional(),
   serviceUser: accountName.optional(),
   /**
    * The operator's own restart command, run on the node as written: the one inventory value that
@@ -137,12 +138,45 @@ const backups = z
   .min(1, { error: 'keep at least 1 backup (the one a rollout restores from)' })
   .max(100, { error: 'at most 100 backups' });
 
+const clientAuth = z.enum(['NONE', 'OPTIONAL', 'REQUIRED']);
+const protocols = z.array(z.enum(['TLSv1.2', 'TLSv1.3']));
+const cipherSuites = z.array(cipherSuite).max(200, { error: 'at most 200 cipher suites' });
+
+/**
+ * The HTTP path of a websocket listener: absolute, and only the characters RFC 3986 allows in a
+ * path (unreserved, sub-delims, ":", "@", "/" and %-escapes), so it means the same in config.xml
+ * and in a wss:// URL.
+ */
+const websocketPath = z
+  .string({ error: 'expected text' })
+  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/, {
+    error: "write an absolute URL path such as /mqtt (letters, digits and -._~!$&'()*+,;=:@%/)",
+  });
+
+/** One TLS listener: tcp (<tls-tcp-listener>, mqtts://) or websocket (<tls-websocket-listener>, wss://). */
+export const listenerSchema = z.strictObject({
+  type: z.enum(['tcp', 'websocket']).optional(),
+  name: text(255).optional(),
+  port: port.optional(),
+  bindAddress: bindAddress.optional(),
+  /** websocket only (default /mqtt). */
+  path: websocketPath.optional(),
+  clientAuth: clientAuth.optional(),
+  protocols: protocols.optional(),
+  cipherSuites: cipherSuites.optional(),
+});
+
 export const tlsSchema = z.strictObject({
   dir: remotePath.optional(),
+  /** The one tcp listener of earlier inventories; the same as a one-element `listeners`. */
   listener: z
     .strictObject({ name: text(255).optional(), port: port.optional(), bindAddress: bindAddress.optional() })
     .optional(),
-  clientAuth: z.enum(['NONE', 'OPTIONAL', 'REQUIRED']).optional(),
+  listeners: z.array(listenerSchema).min(1, { error: 'list at least one listener' }).optional(),
+  /** config: passwords in config.xml (HiveMQ's default); environment: ${ENV:…} placeholders there, values in environmentFile. */
+  passwordsIn: z.enum(['config', 'environment']).optional(),
+  environmentFile: remotePath.optional(),
+  clientAuth: clientAuth.optional(),
   keystore: z
     .strictObject({
       format: z.enum(['jks', 'pkcs12']).optional(),
@@ -154,13 +188,21 @@ export const tlsSchema = z.strictObject({
   key: z.enum(KEY_TYPES).optional(),
   days: z.number().int().positive().optional(),
   renewBefore: duration.optional(),
-  protocols: z.array(z.enum(['TLSv1.2', 'TLSv1.3'])).optional(),
-  cipherSuites: z.array(cipherSuite).max(200, { error: 'at most 200 cipher suites' }).optional(),
+  protocols: protocols.optional(),
+  cipherSuites: cipherSuites.optional(),
   /** Backup folders kept under <dir>/backup (default 5). */
   backups: backups.optional(),
 });
 
-export const clusterSchema = z.strictObject({ tls: z.boolean().optional(), bindPort: port.optional() });
+/**
+ * cluster.tls: auto (default) secures the cluster transport of an Enterprise node whose config.xml
+ * enables clustering; true asks for it on every node (an error on Community Edition, which has no
+ * cluster); false never touches <cluster>.
+ */
+export const clusterSchema = z.strictObject({
+  tls: z.union([z.boolean(), z.literal('auto')], { error: 'write auto, true or false' }).optional(),
+  bindPort: port.optional(),
+});
 
 const overridable = {
   ssh: sshSchema.optional(),

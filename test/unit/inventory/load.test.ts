@@ -348,3 +348,163 @@ describe('YAML aliases', () => {
     );
   });
 });
+
+const base = (extra: string, node = '') => `ca: { dir: ./pki, password: { env: CA } }
+${extra}
+nodes:
+  - name: broker1
+    host: broker1.example.com
+${node}`;
+
+describe('inventory: HiveMQ coverage', () => {
+  it('defaults to edition auto, cluster TLS auto, passwords in config.xml and one tcp listener on 8883', () => {
+    const [one] = parseInventory(base(''), 'prod.yaml', env).nodes;
+    expect(one?.hivemq.edition).toBe('auto');
+    expect(one?.cluster.tls).toBe('auto');
+    expect(one?.tls.passwordsIn).toBe('config');
+    expect(one?.tls.environmentFile).toBe('/etc/ssl/hivemq/hivemq-tls.env');
+    expect(one?.tls.listeners).toEqual([
+      {
+        type: 'tcp',
+        name: 'secure-listener',
+        port: 8883,
+        bindAddress: '0.0.0.0',
+        clientAuth: 'REQUIRED',
+        protocols: ['TLSv1.3', 'TLSv1.2'],
+      },
+    ]);
+  });
+
+  it('reads tls.listener, clientAuth and protocols of earlier inventories as one tcp listener', () => {
+    const [one] = parseInventory(
+      base(
+        'defaults:\n  tls: { listener: { port: 8884 }, clientAuth: OPTIONAL, protocols: [TLSv1.3], dir: /srv/tls/ }',
+      ),
+      'prod.yaml',
+      env,
+    ).nodes;
+    expect(one?.tls.listeners).toEqual([
+      {
+        type: 'tcp',
+        name: 'secure-listener',
+        port: 8884,
+        bindAddress: '0.0.0.0',
+        clientAuth: 'OPTIONAL',
+        protocols: ['TLSv1.3'],
+      },
+    ]);
+    expect(one?.tls.environmentFile).toBe('/srv/tls/hivemq-tls.env');
+  });
+
+  it('fills every listener from the tls level, and names and paths by type', () => {
+    const [one] = parseInventory(
+      base(`defaults:
+  tls:
+    clientAuth: OPTIONAL
+    cipherSuites: [TLS_AES_256_GCM_SHA384]
+    passwordsIn: environment
+    environmentFile: /etc/hivemq/tls.env
+    listeners:
+      - { port: 8883 }
+      - { type: websocket, port: 8443, clientAuth: REQUIRED, protocols: [TLSv1.3] }`),
+      'prod.yaml',
+      env,
+    ).nodes;
+    expect(one?.tls.listeners).toEqual([
+      {
+        type: 'tcp',
+        name: 'secure-listener',
+        port: 8883,
+        bindAddress: '0.0.0.0',
+        clientAuth: 'OPTIONAL',
+        protocols: ['TLSv1.3', 'TLSv1.2'],
+        cipherSuites: ['TLS_AES_256_GCM_SHA384'],
+      },
+      {
+        type: 'websocket',
+        name: 'secure-websocket-listener',
+        port: 8443,
+        bindAddress: '0.0.0.0',
+        path: '/mqtt',
+        clientAuth: 'REQUIRED',
+        protocols: ['TLSv1.3'],
+        cipherSuites: ['TLS_AES_256_GCM_SHA384'],
+      },
+    ]);
+    expect(one?.tls.listener).toEqual({ name: 'secure-listener', port: 8883, bindAddress: '0.0.0.0' });
+    expect(one?.tls.passwordsIn).toBe('environment');
+    expect(one?.tls.environmentFile).toBe('/etc/hivemq/tls.env');
+  });
+
+  it('lets a node replace the listeners of the defaults', () => {
+    const [one] = parseInventory(
+      base(
+        'defaults:\n  tls: { listeners: [{ port: 8883 }, { type: websocket, port: 8443 }] }',
+        '    tls: { listeners: [{ type: websocket, name: wss, port: 9443, path: /ws }] }',
+      ),
+      'prod.yaml',
+      env,
+    ).nodes;
+    expect(one?.tls.listeners.map((l) => [l.type, l.name, l.port, l.path])).toEqual([
+      ['websocket', 'wss', 9443, '/ws'],
+    ]);
+  });
+
+  it('refuses listener values that cannot be one listener each, with file:line:col', () => {
+    expect(
+      problemsOf(
+        base(`defaults:
+  tls:
+    listener: { port: 8884 }
+    listeners:
+      - { port: 8883, path: /mqtt }
+      - { type: websocket }
+      - { type: websocket, name: secure-listener, port: 8883, path: mqtt }`),
+      ),
+    ).toEqual([
+      "prod.yaml:8:69 defaults.tls.listeners[2].path: write an absolute URL path such as /mqtt (letters, digits and -._~!$&'()*+,;=:@%/)",
+    ]);
+    expect(
+      problemsOf(
+        base(`defaults:
+  tls:
+    listener: { port: 8884 }
+    listeners:
+      - { port: 8883, path: /mqtt }
+      - { type: websocket }
+      - { type: websocket, name: secure-listener, port: 8883 }`),
+      ),
+    ).toEqual([
+      'prod.yaml:4:5 defaults.tls.listener: give either listener or listeners, not both (listener is one tcp listener)',
+      'prod.yaml:6:23 defaults.tls.listeners[0].path: only a websocket listener has a path (set type: websocket)',
+      'prod.yaml:7:9 defaults.tls.listeners[1]: a websocket listener needs a port (HiveMQ has no default for wss://)',
+      'prod.yaml:8:34 defaults.tls.listeners[2].name: duplicate listener name "secure-listener" (also listeners[0])',
+      "prod.yaml:8:57 defaults.tls.listeners[2].port: port 8883 is also listeners[0]'s on 0.0.0.0",
+    ]);
+  });
+
+  it("refuses a node's tls.listener under the defaults' listeners: which one was meant is unknown", () => {
+    expect(
+      problemsOf(
+        base('defaults:\n  tls: { listeners: [{ port: 8883 }] }', '    tls: { listener: { port: 8884 } }'),
+      ),
+    ).toEqual([
+      "prod.yaml:7:12 nodes[0].tls.listener: defaults.tls.listeners lists this node's listeners: override them with tls.listeners",
+    ]);
+  });
+
+  it('refuses cluster TLS asked for on a node the inventory itself calls community, and values outside the enums', () => {
+    expect(
+      problemsOf(base('defaults:\n  hivemq: { edition: community }', '    cluster: { tls: true }')),
+    ).toEqual([
+      'prod.yaml:7:21 nodes[0].cluster.tls: cluster.tls: true asks for cluster transport TLS, and hivemq.edition: community has no cluster',
+    ]);
+    expect(
+      problemsOf(
+        base(
+          'defaults:\n  hivemq: { edition: ce }\n  cluster: { tls: maybe }\n  tls: { passwordsIn: env, environmentFile: tls.env }',
+        ),
+      ),
+    ).toHaveLength(4);
+  });
+});
