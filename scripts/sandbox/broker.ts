@@ -3,7 +3,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
-import { brokerClasspath } from './hivemq-jars.js';
+import { brokerClasspath, hivemqJar } from './hivemq-jars.js';
 import { MOUNT_POINTS, MQTT_PORT, MQTT_TLS_PORT, type NodeLayout, type SandboxLayout } from './layout.js';
 import { inNamespace } from './namespace.js';
 import { mqttAccepts, tcpAnswers } from './probes.js';
@@ -81,6 +81,11 @@ export async function writeBrokerHome(
     path.join(layout.hivemqSources, 'logback.xml'),
     path.join(node.homeDir, 'conf', 'logback.xml'),
   );
+  // What a real CE install has where deploy-tls looks (hivemq/install-probe.ts): HiveMQ's zip puts
+  // config.xsd in conf/ and the broker jar at bin/hivemq.jar. The sandbox runs CE embedded from the
+  // jar cache, so these copies are only read, never run: the edition and version come from them.
+  copyFileSync(layout.configXsd, path.join(node.homeDir, 'conf', 'config.xsd'));
+  copyFileSync(hivemqJar(layout), path.join(node.homeDir, 'bin', 'hivemq.jar'));
   // Resolve java once, outside the namespace, so the script does not depend on ssh's PATH.
   const java = (
     await $({ quiet: true })`readlink -f ${(await $({ quiet: true })`command -v java`).stdout.trim()}`

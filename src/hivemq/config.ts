@@ -338,6 +338,16 @@ function readListenerElement(xml: string, element: XmlElement, type: ListenerTyp
   return result;
 }
 
+/**
+ * Whether config.xml turns clustering on: <hivemq><cluster><enabled> is xs:boolean true (or 1).
+ * HiveMQ's default is off, so a <cluster> without <enabled>true</enabled> is not a cluster.
+ */
+export function clusterEnabled(xml: string): boolean {
+  const cluster = firstChild(parseHiveMq(xml), 'cluster');
+  const enabled = cluster && collapsed(xml, cluster, 'enabled');
+  return enabled === 'true' || enabled === '1';
+}
+
 export function isClientAuthMode(value: unknown): value is ClientAuthMode {
   return CLIENT_AUTH_MODES.some((mode) => mode === value);
 }

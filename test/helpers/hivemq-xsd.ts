@@ -46,6 +46,12 @@ export function hivemqConfigXsd(): string {
   return extracted;
 }
 
+/** HiveMQ CE's jar (the pinned version's, else the newest Maven has), fetched with mvn when missing. */
+export function hivemqCeJar(): string {
+  const version = pinnedVersion();
+  return jarInM2(version) ?? fetchJar(version);
+}
+
 /** Fails (never skips) when xmllint is missing: the check it makes is the point of the test. */
 export function requireXmllint(): void {
   const probe = spawnSync('xmllint', ['--version'], { encoding: 'utf8' });
