@@ -24,6 +24,7 @@ import { type BranchNode, type DesiredNode, type LeafNode, reconcile } from './x
 import {
   childElements,
   childText,
+  escapeText,
   firstChild,
   scanComments,
   scanElements,
@@ -34,11 +35,32 @@ import {
 export type ClientAuthMode = 'NONE' | 'OPTIONAL' | 'REQUIRED';
 export const CLIENT_AUTH_MODES: readonly ClientAuthMode[] = ['NONE', 'OPTIONAL', 'REQUIRED'];
 
+/**
+ * A password HiveMQ takes from its environment at start: written as ${ENV:name} (HiveMQ docs,
+ * "Configuration" → environment variables: https://docs.hivemq.com/hivemq/latest/user-guide/configuration.html;
+ * CE's EnvVarUtil matches `\$\{(ENV:)*(.*?)\}` since 2021.2 and reads System.getProperty, then
+ * System.getenv). See environment.ts for the file the values live in.
+ */
+export interface EnvPlaceholder {
+  env: string;
+}
+export type PasswordValue = string | EnvPlaceholder;
+
 export interface StoreRef {
   path: string;
-  password: string;
+  password: PasswordValue;
 }
-export type KeystoreRef = StoreRef & { privateKeyPassword: string };
+export type KeystoreRef = StoreRef & { privateKeyPassword: PasswordValue };
+
+const PLACEHOLDER = /^\$\{(?:ENV:)?[A-Za-z_][A-Za-z0-9_]*\}$/;
+
+/** A variable name HiveMQ's placeholder regex and systemd's EnvironmentFile= both read as one name. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** How a password is written in config.xml: escaped text, or a ${ENV:…} placeholder. */
+export function passwordMarkup(password: PasswordValue): string {
+  return typeof password === 'string' ? escapeText(password) : `\${ENV:${password.env}}`;
+}
 
 /** tcp: <tls-tcp-listener> (mqtts://); websocket: <tls-websocket-listener> (wss://). */
 export type ListenerType = 'tcp' | 'websocket';
@@ -77,11 +99,8 @@ export interface ClusterTlsSpec {
 export type Edition = 'community' | 'enterprise';
 
 export type HiveMqTlsConfig = {
-  /**
-   * 'auto' is an edition nobody has read from the node yet (hivemq/edition.ts decides it): it gets
-   * no <cluster>, the side that cannot break a Community Edition config.
-   */
-  edition: Edition | 'auto';
+  /** The node's edition (hivemq/edition.ts decideEdition): community never gets a <cluster>. */
+  edition: Edition;
   /** Only for enterprise; ignored for community, whose config has no <cluster>. */
   cluster?: ClusterTlsSpec;
 } & ({ listener: TlsListenerSpec } | { listeners: TlsListenerSpec[] });
@@ -140,7 +159,7 @@ export function applyTlsConfig(xml: string, config: HiveMqTlsConfig): string {
 
 /**
  * The editor's output, parsed again before anyone may write it: it must be well-formed XML 1.0
- * and read back as exactly the listener (and cluster TLS) that was asked for. A config.xml that
+ * and read back as exactly the listeners (and cluster TLS) that were asked for. A config.xml that
  * HiveMQ cannot parse does not stop CE: it logs "Using default config" and serves plain MQTT
  * (DESIGN.md), so a broken file must never reach a node. Returns `xml` when it passes.
  */
@@ -161,8 +180,12 @@ export function checkEditedConfig(xml: string, config: HiveMqTlsConfig): string 
       ['port', read?.port, listener.port],
       ['bind-address', read?.bindAddress, collapseSpace(listener.bindAddress)],
       ['keystore path', read?.keystore?.path, collapseSpace(listener.keystore.path)],
-      ['keystore password', read?.keystore?.password, listener.keystore.password],
-      ['private-key-password', read?.keystore?.privateKeyPassword, listener.keystore.privateKeyPassword],
+      ['keystore password', read?.keystore?.password, passwordText(listener.keystore.password)],
+      [
+        'private-key-password',
+        read?.keystore?.privateKeyPassword,
+        passwordText(listener.keystore.privateKeyPassword),
+      ],
       ['client-authentication-mode', read?.clientAuthenticationMode, listener.clientAuthenticationMode],
       ['type', read?.type, typeOf(listener)],
     ];
@@ -171,7 +194,7 @@ export function checkEditedConfig(xml: string, config: HiveMqTlsConfig): string 
     if (listener.truststore)
       wanted.push(
         ['truststore path', read?.truststore?.path, collapseSpace(listener.truststore.path)],
-        ['truststore password', read?.truststore?.password, listener.truststore.password],
+        ['truststore password', read?.truststore?.password, passwordText(listener.truststore.password)],
       );
     if (listener.protocols)
       wanted.push(['protocols', read?.protocols ?? [], listener.protocols.map(collapseSpace)]);
@@ -200,14 +223,18 @@ export function checkEditedConfig(xml: string, config: HiveMqTlsConfig): string 
       [
         'cluster keystore',
         keystore && readStore(xml, keystore),
-        { path: cluster.keystore.path, password: cluster.keystore.password },
+        { path: cluster.keystore.path, password: passwordText(cluster.keystore.password) },
       ],
       [
         'cluster private-key-password',
         keystore && childText(xml, keystore, 'private-key-password'),
-        cluster.keystore.privateKeyPassword,
+        passwordText(cluster.keystore.privateKeyPassword),
       ],
-      ['cluster truststore', truststore && readStore(xml, truststore), cluster.truststore],
+      [
+        'cluster truststore',
+        truststore && readStore(xml, truststore),
+        { path: cluster.truststore.path, password: passwordText(cluster.truststore.password) },
+      ],
     ];
     const differs = wanted.filter(
       ([, actual, expected]) => JSON.stringify(actual) !== JSON.stringify(expected),
@@ -216,6 +243,11 @@ export function checkEditedConfig(xml: string, config: HiveMqTlsConfig): string 
       throw fail(`does not read back as asked (${differs.map(([what]) => what).join(', ')})`);
   }
   return xml;
+}
+
+/** A password as config.xml's parsed text holds it: itself, or the placeholder HiveMQ replaces. */
+function passwordText(password: PasswordValue): string {
+  return typeof password === 'string' ? password : `\${ENV:${password.env}}`;
 }
 
 /**
@@ -232,7 +264,9 @@ export function redactPasswords(xml: string): string {
   const edits: { start: number; end: number; text: string }[] = [];
   const visit = (element: XmlElement) => {
     if (isPasswordTag(element.tag)) {
-      if (element.closeStart > element.openEnd)
+      // A placeholder names a variable, not a secret: showing it says where the password comes from.
+      const content = xml.slice(element.openEnd, element.closeStart);
+      if (element.closeStart > element.openEnd && !PLACEHOLDER.test(content))
         edits.push({ start: element.openEnd, end: element.closeStart, text: '***' });
       return;
     }
@@ -369,7 +403,18 @@ function listenerNode(spec: TlsListenerSpec, locate: BranchNode['locate']): Bran
   return { ...branch(TLS_TAG[type], children), locate };
 }
 
-/** As in the article's <cluster> example; discovery and everything else in <cluster> is left alone. */
+/**
+ * Cluster transport TLS as HiveMQ publishes it: <cluster><transport><tcp><tls> with <enabled>,
+ * <server-keystore> (path, password, private-key-password) and <server-certificate-truststore>
+ * (path, password), the structure of the <cluster> example in HiveMQ's intermediate-CA article
+ * (https://www.hivemq.com/blog/securing-hivemq-broker-deployments-with-intermediate-ca-certificates/)
+ * and of the cluster page's TLS section (https://docs.hivemq.com/hivemq/latest/user-guide/cluster.html).
+ * Nothing else is written: the cluster page's further TLS elements (client authentication settings,
+ * protocols, cipher suites) were not verifiable here, and Enterprise refuses to start on an element
+ * it does not know; the rollout validates the result against the node's own config.xsd (Enterprise
+ * ships it in conf/) before writing. What is proven without Enterprise: the JSSE harness in
+ * test/interop/java/ClusterTls.java. Discovery and everything else in <cluster> is left alone.
+ */
 function clusterNode(spec: ClusterTlsSpec): BranchNode {
   const tcp: DesiredNode[] = [];
   if (spec.bindAddress !== undefined) tcp.push(leaf('bind-address', spec.bindAddress));
@@ -407,9 +452,19 @@ function leaf(tag: string, value: string): LeafNode {
   return { kind: 'leaf', tag, value, collapse: true };
 }
 
-/** Passwords are xs:string: every character, whitespace included, is part of the value. */
-function secret(tag: string, value: string): LeafNode {
-  return { kind: 'leaf', tag, value, collapse: false };
+/**
+ * Passwords are xs:string: every character, whitespace included, is part of the value. Compared as
+ * markup, so a password an older writer left with a bare `${` (which HiveMQ would take for a
+ * placeholder) is rewritten, and a placeholder is never taken for the password it stands for.
+ */
+function secret(tag: string, value: PasswordValue): LeafNode {
+  return {
+    kind: 'leaf',
+    tag,
+    value: typeof value === 'string' ? value : '',
+    collapse: false,
+    markup: passwordMarkup(value),
+  };
 }
 
 /**
@@ -568,12 +623,15 @@ function checkSpec(config: HiveMqTlsConfig, specs: readonly TlsListenerSpec[]): 
       problems.push(`${what} contains a control character`);
     else if (value !== undefined && hasCharacterXmlCannotHold(value))
       problems.push(`${what} contains a character XML cannot hold`);
-  const passwords = [
+  const passwords: PasswordValue[] = [
     ...specs.map((listener) => listener.keystore.privateKeyPassword),
     ...(cluster ? [cluster.keystore.privateKeyPassword] : []),
     ...stores.map((store) => store?.password ?? ''),
   ];
-  if (passwords.some(hasCharacterXmlCannotHold))
+  for (const value of passwords)
+    if (typeof value !== 'string' && !ENV_NAME.test(value.env))
+      problems.push(`"${value.env}" is not an environment variable name (letters, digits, _)`);
+  if (passwords.some((value) => typeof value === 'string' && hasCharacterXmlCannotHold(value)))
     problems.push('a keystore or truststore password contains a control character, which XML cannot hold');
   if (problems.length > 0)
     throw new InputError(
@@ -586,7 +644,7 @@ function checkSpec(config: HiveMqTlsConfig, specs: readonly TlsListenerSpec[]): 
  * XML 1.0's Char production (§2.2): tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF.
  * Nothing else can be written, escaped or not (a lone surrogate included).
  */
-function hasCharacterXmlCannotHold(value: string): boolean {
+export function hasCharacterXmlCannotHold(value: string): boolean {
   return firstCharacterXmlCannotHold(value) !== undefined;
 }
 

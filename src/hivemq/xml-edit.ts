@@ -11,6 +11,11 @@ export interface LeafNode {
   tag: string;
   value: string;
   collapse: boolean;
+  /**
+   * The exact markup between the tags, compared and written as it is instead of `value`: for text
+   * whose raw form matters to HiveMQ, which reads `${…}` placeholders before it parses the XML.
+   */
+  markup?: string;
 }
 
 /** An element whose listed children are reconciled; children not listed are left alone. */
@@ -86,7 +91,10 @@ function reconcileChildren(layout: Layout, parent: XmlElement, desired: DesiredN
     } else if (!existing) missing.push(node);
     else if (node.kind === 'branch') reconcileChildren(layout, existing, node.children, edits);
     else if (node.kind === 'leaf') {
-      if (!sameText(textOf(xml, existing), node.value, node.collapse))
+      if (node.markup !== undefined) {
+        const current = existing.selfClosing ? '' : xml.slice(existing.openEnd, existing.closeStart);
+        if (current !== node.markup) edits.push(replaceContent(layout, existing, node.markup));
+      } else if (!sameText(textOf(xml, existing), node.value, node.collapse))
         edits.push(replaceContent(layout, existing, escapeText(node.value)));
     } else if (!sameItems(layout, existing, node)) {
       const indent = indentOf(xml, existing);
@@ -142,7 +150,9 @@ function render(layout: Layout, node: DesiredNode, indent: string): string {
     `${children.map((child) => layout.newline + inner + child).join('')}${layout.newline}${indent}`;
   switch (node.kind) {
     case 'leaf':
-      return renderLeaf(node.tag, node.value);
+      return node.markup === undefined
+        ? renderLeaf(node.tag, node.value)
+        : `<${node.tag}>${node.markup}</${node.tag}>`;
     case 'list':
       return `<${node.tag}>${lines(node.items.map((item) => renderLeaf(node.itemTag, item)))}</${node.tag}>`;
     case 'branch': {

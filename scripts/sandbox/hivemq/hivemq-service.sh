@@ -18,6 +18,9 @@ MAIN_CLASS=deploytls.sandbox.Launcher
 # runs on the machine's network, where clients reach it.
 NETNS_ENTER='@NETNS_ENTER@'
 STOP_TIMEOUT_TENTHS=300
+# tls.passwordsIn: environment puts the keystore passwords here; production loads the file with
+# systemd's EnvironmentFile= (a drop-in for the hivemq unit), this script the same way for the JVM.
+ENV_FILE=/etc/ssl/hivemq/hivemq-tls.env
 
 # A zombie still answers kill -0; treat it as gone (this machine's init may not reap promptly).
 alive() {
@@ -35,11 +38,30 @@ running_pid() {
   echo "$pid"
 }
 
+# The file is written by deploy-tls in a format systemd and sh read alike (NAME="value" with \ " $ `
+# escaped); like sshd's StrictModes, only a root-owned file no one else can read or write is used.
+load_environment() {
+  [ -e "$ENV_FILE" ] || return 0
+  owner_mode=$(stat -c '%u %a' "$ENV_FILE") || return 1
+  case "$owner_mode" in
+    "0 600" | "0 400") ;;
+    *)
+      echo "$ENV_FILE must be root's and 0600 (it is uid $owner_mode): not starting" >&2
+      return 1
+      ;;
+  esac
+  set -a
+  # shellcheck disable=SC1090
+  . "$ENV_FILE"
+  set +a
+}
+
 start() {
   if pid=$(running_pid); then
     echo "running $pid"
     return 0
   fi
+  load_environment || return 1
   mkdir -p "$HIVEMQ_HOME/log" "$HIVEMQ_HOME/data"
   # setsid + nohup + redirected stdio: the JVM must outlive the ssh session that started it.
   # The inner sh records its own PID and then execs java, so the PID file names the JVM itself.

@@ -1,0 +1,119 @@
+// tls.passwordsIn: environment. config.xml holds ${ENV:NAME} placeholders (config.ts writes them
+// for EnvPlaceholder passwords) and the values live in a root-only file that the service loads
+// before HiveMQ starts: systemd's EnvironmentFile= (systemd.exec(5)), or the sandbox's service
+// script. Pure: passwords in, file text out, and back.
+//
+// One file format read identically by systemd and by POSIX sh: NAME="value", where the value is
+// inside double quotes with \ " $ and ` escaped by a backslash. systemd.exec(5), EnvironmentFile=:
+// "Variables may be enclosed in double quotes … backslash escapes \" \\ \` \$"; in sh the same four
+// are the characters a backslash escapes inside double quotes (POSIX XCU 2.2.3).
+//
+// HiveMQ puts the value into config.xml's text before it parses the XML (CE ConfigFileReader →
+// EnvVarUtil.replaceEnvironmentVariablePlaceholders), so the value in the file is the password as
+// XML text: & < > and control characters as character references, or a password with "<" would
+// break config.xml (and one with "</password>…" could add elements to it).
+import { InputError } from '../errors.js';
+import { type EnvPlaceholder, hasCharacterXmlCannotHold } from './config.js';
+
+/** The variables deploy-tls writes; prefixed so that nothing else in the service's environment clashes. */
+export const PASSWORD_VARIABLES = {
+  keystore: 'HIVEMQ_TLS_KEYSTORE_PASSWORD',
+  privateKey: 'HIVEMQ_TLS_PRIVATE_KEY_PASSWORD',
+  truststore: 'HIVEMQ_TLS_TRUSTSTORE_PASSWORD',
+} as const;
+
+/** Root-only: it holds every keystore password of the node. systemd reads it as root before dropping privileges. */
+export const ENVIRONMENT_FILE_MODE = 0o600;
+
+/** The systemd drop-in that makes the hivemq unit load the file (daemon-reload, then restart). */
+export const SYSTEMD_DROP_IN_PATH = '/etc/systemd/system/hivemq.service.d/deploy-tls-environment.conf';
+
+export interface StorePasswordValues {
+  keystore: string;
+  privateKey: string;
+  truststore: string;
+}
+
+/** The placeholders config.xml gets in environment mode, one per password. */
+export const PASSWORD_PLACEHOLDERS: { [K in keyof StorePasswordValues]: EnvPlaceholder } = {
+  keystore: { env: PASSWORD_VARIABLES.keystore },
+  privateKey: { env: PASSWORD_VARIABLES.privateKey },
+  truststore: { env: PASSWORD_VARIABLES.truststore },
+};
+
+const HEADER = [
+  '# Written by deploy-tls (tls.passwordsIn: environment): the keystore passwords HiveMQ reads',
+  '# from ENV placeholders in config.xml. Values are XML text (HiveMQ puts them into config.xml',
+  '# before parsing it). Loaded by the service: systemd EnvironmentFile=. Keep it root-only (0600).',
+];
+
+/** The environment file for these passwords: systemd EnvironmentFile= and POSIX sh read it alike. */
+export function environmentFileText(passwords: StorePasswordValues): string {
+  const lines = (Object.keys(PASSWORD_VARIABLES) as (keyof StorePasswordValues)[]).map(
+    (key) => `${PASSWORD_VARIABLES[key]}="${shellDoubleQuoted(xmlText(passwords[key]))}"`,
+  );
+  return `${[...HEADER, ...lines].join('\n')}\n`;
+}
+
+/**
+ * NAME → value as HiveMQ will see it (the XML text, unescaped from the double quotes), for
+ * comparing what a node has with what it should have. Only the NAME="…" lines this module
+ * writes are understood; anything else is an InputError naming the line.
+ */
+export function parseEnvironmentFile(text: string, file: string): Map<string, string> {
+  const values = new Map<string, string>();
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '' || line.startsWith('#')) return;
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"$/.exec(line);
+    if (!match?.[1] || match[2] === undefined)
+      throw new InputError(`${file}:${index + 1} is not a NAME="value" line deploy-tls wrote`, {
+        hint: 'remove the line, or the file, and run again: deploy-tls writes the whole file',
+      });
+    values.set(match[1], match[2].replace(/\\(.)/g, '$1'));
+  });
+  return values;
+}
+
+/** Whether the file on the node already holds exactly these passwords (so it need not be written). */
+export function environmentFileHolds(text: string, file: string, passwords: StorePasswordValues): boolean {
+  const values = parseEnvironmentFile(text, file);
+  return (Object.keys(PASSWORD_VARIABLES) as (keyof StorePasswordValues)[]).every(
+    (key) => values.get(PASSWORD_VARIABLES[key]) === xmlText(passwords[key]),
+  );
+}
+
+/**
+ * The drop-in for the hivemq unit. HiveMQ's own unit file (bin/init-script/hivemq.service) is left
+ * as shipped; a drop-in survives its upgrades. `%` is a specifier in unit files and whitespace
+ * would split the value, so such paths are refused rather than escaped.
+ */
+export function systemdDropIn(environmentFile: string): string {
+  if (!/^\/[^\s%\\"']*$/.test(environmentFile))
+    throw new InputError(
+      `tls.environmentFile "${environmentFile}" cannot be named in a systemd unit (it needs an absolute path without spaces, %, quotes or backslashes)`,
+      { hint: 'choose a plain path such as /etc/ssl/hivemq/hivemq-tls.env' },
+    );
+  return [
+    '# Written by deploy-tls: HiveMQ reads its keystore passwords from this file (tls.passwordsIn: environment).',
+    '[Service]',
+    `EnvironmentFile=${environmentFile}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A password as XML character data: markup, `$` and tab, LF, CR as character references, so the
+ * file keeps one line per variable. XML 1.0 cannot hold other C0 controls at all (not even as a
+ * reference): such a password is an InputError.
+ */
+export function xmlText(value: string): string {
+  if (hasCharacterXmlCannotHold(value))
+    throw new InputError('a keystore password contains a control character, which XML cannot hold', {
+      hint: 'choose passwords of printable characters',
+    });
+  return value.replace(/[&<>$\t\n\r]/g, (char) => `&#${char.codePointAt(0)};`);
+}
+
+function shellDoubleQuoted(value: string): string {
+  return value.replace(/[\\"$`]/g, (char) => `\\${char}`);
+}
