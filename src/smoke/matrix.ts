@@ -3,7 +3,7 @@
 // a name outside the SAN, TLS 1.0/1.1). A negative check that succeeds is a failure.
 import type { SecureVersion } from 'node:tls';
 import { classifyFailure, type FailureClass } from './classify.js';
-import { connect, mqttRoundTrip } from './mqtt-check.js';
+import { connect, mqttRoundTrip, type Transport } from './mqtt-check.js';
 import { type ClientIdentity, probeTls } from './tls-probe.js';
 
 export interface ExpectedCertificate {
@@ -16,6 +16,12 @@ export interface MatrixTarget {
   node: string;
   address: string;
   port: number;
+  /**
+   * The listener's transport (default tcp). The TLS checks (served chain, versions) are the same
+   * for both, since a tls-websocket-listener speaks TLS first; the MQTT checks, positive and
+   * negative, go over mqtts:// or wss://host:port/path.
+   */
+  transport?: Transport;
   host: string;
   ca: string;
   client: ClientIdentity;
@@ -57,9 +63,16 @@ export const CHECKS: [string, Check][] = [
   ['TLS 1.3 as configured', (t) => version(t, 'TLSv1.3', t.protocols.includes('TLSv1.3'))],
 ];
 
+/** A check's name for this target: tcp keeps the names verify has always printed. */
+export function checkLabel(check: string, target: Pick<MatrixTarget, 'transport'>): string {
+  const transport = target.transport;
+  return transport?.type === 'websocket' ? `${check} (wss ${transport.path})` : check;
+}
+
 export async function runMatrix(target: MatrixTarget): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const [check, run] of CHECKS) {
+  for (const [name, run] of CHECKS) {
+    const check = checkLabel(name, target);
     try {
       results.push({ node: target.node, check, ...(await run(target)) });
     } catch (error) {

@@ -1,13 +1,22 @@
 // The mutual-TLS round trip a client would make: connect with a client certificate,
 // subscribe, publish at QoS 1 and receive the message on a unique topic.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { type ConnectionOptions, checkServerIdentity, type PeerCertificate } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { ClientIdentity } from './tls-probe.js';
 
+/**
+ * How a client reaches the listener: MQTT over TLS (mqtts://, a tls-tcp-listener) or MQTT over
+ * WebSocket over TLS (wss://host:port/path, a tls-websocket-listener).
+ */
+export type Transport = { type: 'tcp' } | { type: 'websocket'; path: string };
+
 export interface MqttCheckOptions {
   address: string;
   port: number;
+  /** Default tcp. */
+  transport?: Transport;
   host: string; // the certificate must cover this name
   ca: string;
   client?: ClientIdentity;
@@ -47,23 +56,7 @@ export async function mqttRoundTrip(options: MqttCheckOptions): Promise<MqttChec
 
 /** Connects or fails with the underlying TLS/MQTT error; never retries. */
 export function connect(options: MqttCheckOptions): Promise<MqttClient> {
-  // mqtt.js rewrites `servername` for DNS hosts and sends no SNI for IPs: we connect to the
-  // address and check the certificate against the node's name ourselves.
-  const connectOptions: IClientOptions & Pick<ConnectionOptions, 'checkServerIdentity'> = {
-    protocol: 'mqtts' as const,
-    host: options.address,
-    port: options.port,
-    protocolVersion: options.protocolVersion,
-    clientId: `deploy-tls-${randomBytes(6).toString('hex')}`,
-    ca: options.ca,
-    cert: options.client?.cert,
-    key: options.client?.key,
-    rejectUnauthorized: true,
-    checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(options.host, cert),
-    reconnectPeriod: 0,
-    connectTimeout: options.timeoutMs,
-  };
-  const client = mqtt.connect(connectOptions); // mqtt.js hands its options on to tls.connect
+  const client = mqtt.connect(clientOptions(options));
   return withTimeout(
     new Promise<MqttClient>((resolve, reject) => {
       client.once('connect', () => resolve(client));
@@ -79,6 +72,45 @@ export function connect(options: MqttCheckOptions): Promise<MqttClient> {
     client.end(true);
     throw error;
   });
+}
+
+/**
+ * mqtt.js options for either transport, with the same TLS checks. mqtt.js rewrites `servername`
+ * for DNS hosts and sends no SNI for IPs: we connect to the address and check the certificate
+ * against the node's name ourselves. Over wss, mqtt.js hands `wsOptions` to the ws package, which
+ * passes them to https.request and on to tls.connect (and sends no SNI for an IP unless told).
+ */
+export function clientOptions(
+  options: MqttCheckOptions,
+): IClientOptions & Pick<ConnectionOptions, 'checkServerIdentity'> {
+  const tls = {
+    ca: options.ca,
+    cert: options.client?.cert,
+    key: options.client?.key,
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(options.host, cert),
+  };
+  const common = {
+    host: options.address,
+    port: options.port,
+    protocolVersion: options.protocolVersion,
+    clientId: `deploy-tls-${randomBytes(6).toString('hex')}`,
+    reconnectPeriod: 0,
+    connectTimeout: options.timeoutMs,
+  };
+  const transport = options.transport ?? { type: 'tcp' };
+  if (transport.type === 'tcp') return { ...common, ...tls, protocol: 'mqtts' }; // handed on to tls.connect
+  return {
+    ...common,
+    protocol: 'wss',
+    hostname: options.address,
+    path: transport.path,
+    // ws's own typing of checkServerIdentity is narrower than the tls.connect one it passes it to.
+    wsOptions: {
+      ...tls,
+      ...(isIP(options.host) ? {} : { servername: options.host }),
+    } as IClientOptions['wsOptions'],
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
