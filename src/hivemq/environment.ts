@@ -13,14 +13,18 @@
 // XML text: & < > and control characters as character references, or a password with "<" would
 // break config.xml (and one with "</password>…" could add elements to it).
 import { InputError } from '../errors.js';
+import type { StorePasswords } from '../keystore/index.js';
 import { type EnvPlaceholder, hasCharacterXmlCannotHold } from './config.js';
 
 /** The variables deploy-tls writes; prefixed so that nothing else in the service's environment clashes. */
 export const PASSWORD_VARIABLES = {
   keystore: 'HIVEMQ_TLS_KEYSTORE_PASSWORD',
-  privateKey: 'HIVEMQ_TLS_PRIVATE_KEY_PASSWORD',
+  key: 'HIVEMQ_TLS_PRIVATE_KEY_PASSWORD',
   truststore: 'HIVEMQ_TLS_TRUSTSTORE_PASSWORD',
 } as const;
+
+type PasswordName = keyof typeof PASSWORD_VARIABLES;
+const NAMES = Object.keys(PASSWORD_VARIABLES) as PasswordName[];
 
 /** Root-only: it holds every keystore password of the node. systemd reads it as root before dropping privileges. */
 export const ENVIRONMENT_FILE_MODE = 0o600;
@@ -28,16 +32,10 @@ export const ENVIRONMENT_FILE_MODE = 0o600;
 /** The systemd drop-in that makes the hivemq unit load the file (daemon-reload, then restart). */
 export const SYSTEMD_DROP_IN_PATH = '/etc/systemd/system/hivemq.service.d/deploy-tls-environment.conf';
 
-export interface StorePasswordValues {
-  keystore: string;
-  privateKey: string;
-  truststore: string;
-}
-
-/** The placeholders config.xml gets in environment mode, one per password. */
-export const PASSWORD_PLACEHOLDERS: { [K in keyof StorePasswordValues]: EnvPlaceholder } = {
+/** The placeholders config.xml gets in environment mode, one per password of StorePasswords. */
+export const PASSWORD_PLACEHOLDERS: Record<PasswordName, EnvPlaceholder> = {
   keystore: { env: PASSWORD_VARIABLES.keystore },
-  privateKey: { env: PASSWORD_VARIABLES.privateKey },
+  key: { env: PASSWORD_VARIABLES.key },
   truststore: { env: PASSWORD_VARIABLES.truststore },
 };
 
@@ -47,10 +45,13 @@ const HEADER = [
   '# before parsing it). Loaded by the service: systemd EnvironmentFile=. Keep it root-only (0600).',
 ];
 
-/** The environment file for these passwords: systemd EnvironmentFile= and POSIX sh read it alike. */
-export function environmentFileText(passwords: StorePasswordValues): string {
-  const lines = (Object.keys(PASSWORD_VARIABLES) as (keyof StorePasswordValues)[]).map(
-    (key) => `${PASSWORD_VARIABLES[key]}="${shellDoubleQuoted(xmlText(passwords[key]))}"`,
+/**
+ * The environment file for these passwords: systemd EnvironmentFile= and POSIX sh read it alike.
+ * The passwords are revealed here, into text that only ever travels to a 0600 file on the node.
+ */
+export function environmentFileText(passwords: StorePasswords): string {
+  const lines = NAMES.map(
+    (name) => `${PASSWORD_VARIABLES[name]}="${shellDoubleQuoted(xmlText(passwords[name].reveal()))}"`,
   );
   return `${[...HEADER, ...lines].join('\n')}\n`;
 }
@@ -75,11 +76,9 @@ export function parseEnvironmentFile(text: string, file: string): Map<string, st
 }
 
 /** Whether the file on the node already holds exactly these passwords (so it need not be written). */
-export function environmentFileHolds(text: string, file: string, passwords: StorePasswordValues): boolean {
+export function environmentFileHolds(text: string, file: string, passwords: StorePasswords): boolean {
   const values = parseEnvironmentFile(text, file);
-  return (Object.keys(PASSWORD_VARIABLES) as (keyof StorePasswordValues)[]).every(
-    (key) => values.get(PASSWORD_VARIABLES[key]) === xmlText(passwords[key]),
-  );
+  return NAMES.every((name) => values.get(PASSWORD_VARIABLES[name]) === xmlText(passwords[name].reveal()));
 }
 
 /**

@@ -31,7 +31,13 @@ export type EditionSetting = 'auto' | 'community' | 'enterprise';
 
 export interface HivemqSettings {
   home: string;
-  edition: EditionSetting;
+  /** hivemq.edition as the inventory has it (default auto): what decideEdition checks the node against. */
+  editionSetting: EditionSetting;
+  /**
+   * The edition config.xml is written for until the node's own is read: enterprise only when the
+   * inventory says so, else community, the side that never gets a <cluster>.
+   */
+  edition: 'community' | 'enterprise';
   serviceUser: string;
   restart: string;
   /** Seconds. */
@@ -100,7 +106,8 @@ export const BUILTIN_DEFAULTS: NodeSettings = {
   },
   hivemq: {
     home: '/opt/hivemq',
-    edition: 'auto',
+    editionSetting: 'auto',
+    edition: 'community',
     serviceUser: 'hivemq',
     restart: 'systemctl restart hivemq',
     // HiveMQ stops in a few seconds and starts in ten or so; a restart still running after three

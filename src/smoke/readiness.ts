@@ -4,6 +4,7 @@
 // of its plain listeners, or its log says it started), then the TLS port refuses.
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
+import { type Clock, elapsedMs } from '../clock.js';
 import { GateError } from './gate.js';
 import { probeTls, TlsProbeError } from './tls-probe.js';
 
@@ -96,17 +97,18 @@ export function mqttSignals(endpoints: readonly Endpoint[]): ReadinessSignal[] {
 export async function waitUntilAnswering(
   signals: readonly ReadinessSignal[],
   timeoutMs: number,
+  clock: Clock,
 ): Promise<string> {
   if (signals.length === 0)
     throw new GateError('nothing to wait for: the node has no plain MQTT listener and no log to read');
-  const deadline = Date.now() + timeoutMs;
+  const started = clock.now();
   for (;;) {
     for (const signal of signals) if (await signal.check()) return signal.name;
-    if (Date.now() >= deadline)
+    if (elapsedMs(clock, started) >= timeoutMs)
       throw new GateError(
         `the broker did not answer within ${timeoutMs / 1000} s (${signals.map((s) => s.name).join(', ')})`,
       );
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await clock.sleep(POLL_MS);
   }
 }
 
@@ -118,11 +120,12 @@ export async function proveNoTlsListener(
   tls: Endpoint & { host: string; ca: string },
   signals: readonly ReadinessSignal[],
   timeoutMs: number,
+  clock: Clock,
 ): Promise<string> {
-  const started = Date.now();
-  const proof = await waitUntilAnswering(signals, timeoutMs);
+  const started = clock.now();
+  const proof = await waitUntilAnswering(signals, timeoutMs, clock);
   try {
-    await probeTls({ ...tls, timeoutMs: Math.max(2_000, timeoutMs - (Date.now() - started)) });
+    await probeTls({ ...tls, timeoutMs: Math.max(2_000, timeoutMs - elapsedMs(clock, started)) });
   } catch (error) {
     if (error instanceof TlsProbeError && error.code === 'ECONNREFUSED') return proof;
     throw new GateError(

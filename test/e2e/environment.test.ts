@@ -15,6 +15,8 @@ import {
   environmentFileText,
   PASSWORD_PLACEHOLDERS,
 } from '../../src/hivemq/environment.js';
+import { storePasswords } from '../../src/keystore/index.js';
+import { Secret } from '../../src/secret.js';
 import { probeTls } from '../../src/smoke/tls-probe.js';
 import { node, run, ssh, sshOk, uniqueTopic } from './support/fleet.js';
 import {
@@ -54,11 +56,12 @@ async function deployTls(args: string[]): Promise<void> {
 function writeEnvironmentFile(): void {
   writeFileSync(
     envFile,
-    environmentFileText({
-      keystore: secrets.HIVEMQ_KEYSTORE_PASSWORD,
-      privateKey: secrets.HIVEMQ_KEYSTORE_PASSWORD,
-      truststore: secrets.HIVEMQ_TRUSTSTORE_PASSWORD,
-    }),
+    environmentFileText(
+      storePasswords('jks', {
+        keystore: new Secret(secrets.HIVEMQ_KEYSTORE_PASSWORD, 'test'),
+        truststore: new Secret(secrets.HIVEMQ_TRUSTSTORE_PASSWORD, 'test'),
+      }),
+    ),
     { mode: ENVIRONMENT_FILE_MODE },
   );
   chmodSync(envFile, ENVIRONMENT_FILE_MODE);
@@ -93,7 +96,7 @@ beforeAll(async () => {
         keystore: {
           path: `${stores}-keystore.jks`,
           password: PASSWORD_PLACEHOLDERS.keystore,
-          privateKeyPassword: PASSWORD_PLACEHOLDERS.privateKey,
+          privateKeyPassword: PASSWORD_PLACEHOLDERS.key,
         },
         truststore: { path: `${stores}-truststore.jks`, password: PASSWORD_PLACEHOLDERS.truststore },
         clientAuthenticationMode: 'REQUIRED',

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROKER_LOG } from '../../scripts/sandbox/broker.js';
 import { MQTT_PORT, MQTT_TLS_PORT } from '../../scripts/sandbox/layout.js';
 import { mqttAccepts } from '../../scripts/sandbox/probes.js';
+import { systemClock } from '../../src/clock.js';
 import { readPlainListeners } from '../../src/hivemq/config.js';
 import { logMark, startedSignal } from '../../src/hivemq/service.js';
 import type { Remote } from '../../src/remote/remote.js';
@@ -57,14 +58,16 @@ describe('a node without a TLS listener, after a restart', () => {
   it('looks the same on the TLS port while the broker is down: absence proves nothing', async () => {
     await sshOk(broker, '/opt/hivemq/bin/hivemq-service stop', 60_000);
     await expect(probeTls({ ...tls, timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await expect(waitUntilAnswering(signals(), 3_000)).rejects.toThrow(/did not answer within 3 s/);
+    await expect(waitUntilAnswering(signals(), 3_000, systemClock)).rejects.toThrow(
+      /did not answer within 3 s/,
+    );
   });
 
   it('is proven once it answers MQTT on its plain listener, and only then', async () => {
     await sshOk(broker, '/opt/hivemq/bin/hivemq-service stop', 60_000);
     // start returns once the JVM has a PID, seconds before the broker listens.
     await sshOk(broker, '/opt/hivemq/bin/hivemq-service start', 60_000);
-    const proof = await proveNoTlsListener(tls, signals(), 90_000);
+    const proof = await proveNoTlsListener(tls, signals(), 90_000, systemClock);
     expect(proof).toBe(`MQTT on ${broker.address}:${MQTT_PORT}`);
     expect(await mqttAccepts(broker.address, MQTT_PORT)).toBe(true);
   });
@@ -77,7 +80,9 @@ describe('a node without a TLS listener, after a restart', () => {
     ]);
     expect(await fromLog.check()).toBe(false);
     await sshOk(broker, '/opt/hivemq/bin/hivemq-service start', 60_000);
-    expect(await proveNoTlsListener(tls, [fromLog], 90_000)).toBe(`${BROKER_LOG}: Started HiveMQ`);
+    expect(await proveNoTlsListener(tls, [fromLog], 90_000, systemClock)).toBe(
+      `${BROKER_LOG}: Started HiveMQ`,
+    );
     // A listener this start did not open keeps the log signal from passing.
     const other = startedSignal(remote, BROKER_LOG, mark, [
       { kind: 'tcp', bindAddress: '0.0.0.0', port: MQTT_PORT },

@@ -76,6 +76,7 @@ beforeAll(async () => {
     },
     protocols: ['TLSv1.3', 'TLSv1.2'],
     timeoutMs: 10_000,
+    now: new Date(),
   };
 }, 300_000);
 

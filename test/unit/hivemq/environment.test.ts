@@ -11,6 +11,8 @@ import {
   systemdDropIn,
   xmlText,
 } from '../../../src/hivemq/environment.js';
+import { storePasswords } from '../../../src/keystore/index.js';
+import { Secret } from '../../../src/secret.js';
 import { fixture, listenerSpec } from './cases.js';
 
 const STOCK = fixture('stock-ce.before.xml');
@@ -18,7 +20,7 @@ const placeholders = listenerSpec({
   keystore: {
     path: '/etc/ssl/hivemq/hivemq-keystore.jks',
     password: PASSWORD_PLACEHOLDERS.keystore,
-    privateKeyPassword: PASSWORD_PLACEHOLDERS.privateKey,
+    privateKeyPassword: PASSWORD_PLACEHOLDERS.key,
   },
   truststore: { path: '/etc/ssl/hivemq/hivemq-truststore.jks', password: PASSWORD_PLACEHOLDERS.truststore },
 });
@@ -63,7 +65,11 @@ describe('placeholders in config.xml', () => {
 });
 
 describe('the environment file', () => {
-  const passwords = { keystore: 'plain', privateKey: 'a"b\\c$d`e', truststore: '</password><x>&\t' };
+  const passwords = storePasswords('jks', {
+    keystore: new Secret('plain', 'test'),
+    key: new Secret('a"b\\c$d`e', 'test'),
+    truststore: new Secret('</password><x>&\t', 'test'),
+  });
 
   it('holds each password as XML text inside escaped double quotes, one line each', () => {
     const text = environmentFileText(passwords);
@@ -80,7 +86,9 @@ describe('the environment file', () => {
     expect(parseEnvironmentFile(text, 'f').get('HIVEMQ_TLS_KEYSTORE_PASSWORD')).toBe('plain');
     expect(parseEnvironmentFile(text, 'f').get('HIVEMQ_TLS_PRIVATE_KEY_PASSWORD')).toBe('a"b\\c&#36;d`e');
     expect(environmentFileHolds(text, 'f', passwords)).toBe(true);
-    expect(environmentFileHolds(text, 'f', { ...passwords, keystore: 'other' })).toBe(false);
+    expect(environmentFileHolds(text, 'f', { ...passwords, keystore: new Secret('other', 'test') })).toBe(
+      false,
+    );
   });
 
   it('refuses lines it did not write, naming file:line, and passwords XML cannot hold', () => {

@@ -8,30 +8,31 @@ import { KeystoreError } from '../../../src/errors.js';
 import {
   decodeKeystore,
   detectKeystoreFormat,
-  encodeKeystore,
-  type KeystoreEntry,
+  encodeKeyStore,
+  type PrivateKeyEntry,
+  storePasswords,
 } from '../../../src/keystore/index.js';
+import { Secret } from '../../../src/secret.js';
 import { type Chain, makeChain } from './material.js';
 
 const PASSWORD = `detect-${process.pid}`;
 let dir: string;
 let chain: Chain;
-let entries: KeystoreEntry[];
+let entry: PrivateKeyEntry;
+const passwords = storePasswords('jks', { keystore: new Secret(PASSWORD, 'test') });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keystore-detect-'));
   chain = await makeChain(dir, 'ecdsa-p256');
-  entries = [{ kind: 'private-key', alias: 'broker1', privateKeyPkcs8: chain.keyPkcs8, chain: chain.chain }];
+  entry = { kind: 'private-key', alias: 'broker1', privateKeyPkcs8: chain.keyPkcs8, chain: chain.chain };
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('detectKeystoreFormat', () => {
   it('tells JKS from PKCS#12 (both profiles) by their bytes', () => {
-    expect(detectKeystoreFormat(encodeKeystore('jks', entries, { storePassword: PASSWORD }))).toBe('jks');
+    expect(detectKeystoreFormat(encodeKeyStore('jks', entry, passwords))).toBe('jks');
     for (const profile of ['modern', 'legacy'] as const)
-      expect(
-        detectKeystoreFormat(encodeKeystore('pkcs12', entries, { storePassword: PASSWORD, profile })),
-      ).toBe('pkcs12');
+      expect(detectKeystoreFormat(encodeKeyStore('pkcs12', entry, passwords, { profile }))).toBe('pkcs12');
   });
 
   it('names JCEKS, and calls anything else unknown', () => {
@@ -41,7 +42,7 @@ describe('detectKeystoreFormat', () => {
     // A DER certificate is a SEQUENCE too, but its first element is a SEQUENCE, not INTEGER 3.
     expect(detectKeystoreFormat(chain.chain[0])).toBe('unknown');
     // A PKCS#12 file cut short is not PKCS#12 any more (the outer length no longer fits).
-    const p12 = encodeKeystore('pkcs12', entries, { storePassword: PASSWORD });
+    const p12 = encodeKeyStore('pkcs12', entry, passwords);
     expect(detectKeystoreFormat(p12.subarray(0, p12.length - 1))).toBe('unknown');
   });
 });
@@ -49,12 +50,12 @@ describe('detectKeystoreFormat', () => {
 describe('decodeKeystore', () => {
   it('opens either format with the store password and reports which it was', () => {
     for (const format of ['jks', 'pkcs12'] as const) {
-      const store = decodeKeystore(encodeKeystore(format, entries, { storePassword: PASSWORD }), PASSWORD);
+      const store = decodeKeystore(encodeKeyStore(format, entry, passwords), PASSWORD);
       expect(store.format).toBe(format);
-      const [entry] = store.entries;
-      expect(entry?.kind === 'private-key' && Buffer.from(entry.chain[0] ?? []).equals(chain.chain[0])).toBe(
-        true,
-      );
+      const [decoded] = store.entries;
+      expect(
+        decoded?.kind === 'private-key' && Buffer.from(decoded.chain[0] ?? []).equals(chain.chain[0]),
+      ).toBe(true);
     }
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
 import { CONFIG_FALLBACK, listenerStartedLine, startOutcome } from '../../../src/hivemq/service.js';
 import {
   connectPacket,
@@ -75,24 +76,37 @@ describe('startOutcome', () => {
   });
 });
 
+/** A clock that jumps: waiting costs the test nothing. */
+function jumpingClock(): Clock {
+  let now = 0;
+  return {
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
+}
+
 describe('waitUntilAnswering', () => {
   it('resolves with the first signal that answers, and lets a failed start end the wait', async () => {
     let calls = 0;
     const late = { name: 'late', check: async () => ++calls > 2 };
-    expect(await waitUntilAnswering([{ name: 'never', check: async () => false }, late], 5_000)).toBe('late');
+    expect(
+      await waitUntilAnswering([{ name: 'never', check: async () => false }, late], 5_000, jumpingClock()),
+    ).toBe('late');
     const failed = {
       name: 'log',
       check: async () => {
         throw new Error('fell back');
       },
     };
-    await expect(waitUntilAnswering([failed], 5_000)).rejects.toThrow('fell back');
-    await expect(waitUntilAnswering([], 1_000)).rejects.toThrow(/nothing to wait for/);
+    await expect(waitUntilAnswering([failed], 5_000, jumpingClock())).rejects.toThrow('fell back');
+    await expect(waitUntilAnswering([], 1_000, jumpingClock())).rejects.toThrow(/nothing to wait for/);
   });
 
   it('gives up after its timeout, naming what it waited for', async () => {
     await expect(
-      waitUntilAnswering([{ name: 'MQTT on 10.0.0.11:1883', check: async () => false }], 600),
+      waitUntilAnswering([{ name: 'MQTT on 10.0.0.11:1883', check: async () => false }], 600, jumpingClock()),
     ).rejects.toThrow(/did not answer within 0.6 s \(MQTT on 10.0.0.11:1883\)/);
   });
 });
