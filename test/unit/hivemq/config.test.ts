@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: HiveMQ placeholders are ${…} in plain strings
 import { writeFileSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
@@ -471,5 +472,32 @@ describe('several listeners, tcp and websocket', () => {
       ),
     ).toEqual([{ type: 'tcp', port: 1883, bindAddress: '0.0.0.0' }]);
     expect(readPlainListeners(out)).toEqual(readPlainListeners(WS_BEFORE));
+  });
+});
+
+describe('checkEditedConfig with several listeners and placeholders', () => {
+  const config: HiveMqTlsConfig = {
+    edition: 'community',
+    listeners: [
+      listenerSpec({
+        keystore: { ...listenerSpec().keystore, password: { env: 'HIVEMQ_TLS_KEYSTORE_PASSWORD' } },
+      }),
+      listenerSpec({ type: 'websocket', name: 'secure-ws', port: 8443, path: '/mqtt' }),
+    ],
+  };
+
+  it('reads every listener back, placeholders as the text HiveMQ will replace', () => {
+    const good = applyTlsConfig(fixture('stock-ce.before.xml'), config);
+    expect(checkEditedConfig(good, config)).toBe(good);
+  });
+
+  it("refuses an output whose second listener's path or type is not what was asked", () => {
+    const good = applyTlsConfig(fixture('stock-ce.before.xml'), config);
+    expect(() =>
+      checkEditedConfig(good.replace('<path>/mqtt</path>', '<path>/other</path>'), config),
+    ).toThrow('does not read back as asked (path of listener "secure-ws")');
+    expect(() =>
+      checkEditedConfig(good.replace('${ENV:HIVEMQ_TLS_KEYSTORE_PASSWORD}', '${ENV:OTHER}'), config),
+    ).toThrow('(keystore password of listener "secure-listener")');
   });
 });
