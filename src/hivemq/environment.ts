@@ -101,7 +101,7 @@ export function systemdDropIn(environmentFile: string): string {
 }
 
 /**
- * A password as XML character data: markup, `$` and tab, LF, CR as character references, so the
+ * A password as XML character data: markup and tab, LF, CR as character references, so the
  * file keeps one line per variable. XML 1.0 cannot hold other C0 controls at all (not even as a
  * reference): such a password is an InputError.
  */
@@ -110,7 +110,7 @@ export function xmlText(value: string): string {
     throw new InputError('a keystore password contains a control character, which XML cannot hold', {
       hint: 'choose passwords of printable characters',
     });
-  return value.replace(/[&<>$\t\n\r]/g, (char) => `&#${char.codePointAt(0)};`);
+  return value.replace(/[&<>\t\n\r]/g, (char) => `&#${char.codePointAt(0)};`);
 }
 
 function shellDoubleQuoted(value: string): string {

@@ -114,10 +114,10 @@ function decodeEntities(text: string): string {
 
 /**
  * Escapes element text. `"` and `'` need no escaping in text; `\r` does, or a parser would read it
- * back as `\n` (XML end-of-line normalisation) and the password would no longer match. `$` does
- * too, for HiveMQ: its ConfigFileReader replaces every `${…}` in config.xml's raw text with an
- * environment variable (EnvVarUtil) before the XML is parsed, and exits when it is not set; `&#36;`
- * is a `$` only the XML parser sees.
+ * back as `\n` (XML end-of-line normalisation) and the password would no longer match. A `$`
+ * before `{` does too, for HiveMQ: its ConfigFileReader replaces every `${…}` in config.xml's raw
+ * text with an environment variable (EnvVarUtil) before the XML is parsed, and starts on its default
+ * config when one is not set; `&#36;` is a `$` only the XML parser sees. Any other `$` stays as it is.
  */
 export function escapeText(value: string): string {
   return value
@@ -125,7 +125,7 @@ export function escapeText(value: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\r/g, '&#13;')
-    .replace(/\$/g, '&#36;');
+    .replace(/\$(?=\{)/g, '&#36;');
 }
 
 function after(xml: string, terminator: string, from: number): number {

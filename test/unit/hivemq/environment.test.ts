@@ -48,11 +48,11 @@ describe('placeholders in config.xml', () => {
   it("escapes a password's $ so HiveMQ never takes it for a placeholder (it would exit on an unset one)", () => {
     const keystore = { ...listenerSpec().keystore, password: 'a${HOME}b$' };
     const out = applyTlsConfig(STOCK, { edition: 'community', listener: listenerSpec({ keystore }) });
-    expect(out).toContain('<password>a&#36;{HOME}b&#36;</password>');
+    expect(out).toContain('<password>a&#36;{HOME}b$</password>');
     expect(out).not.toMatch(/\$\{HOME\}/);
     expect(readTlsListener(out, 'secure-listener')?.keystore?.password).toBe('a${HOME}b$');
     // A bare ${ left by an older writer is rewritten, although it decodes to the same text.
-    const old = out.replace('a&#36;{HOME}b&#36;', 'a${HOME}b$');
+    const old = out.replace('a&#36;{HOME}b$', 'a${HOME}b$');
     expect(applyTlsConfig(old, { edition: 'community', listener: listenerSpec({ keystore }) })).toBe(out);
   });
 
@@ -75,7 +75,7 @@ describe('the environment file', () => {
     const text = environmentFileText(passwords);
     expect(text.split('\n').filter((l) => !l.startsWith('#'))).toEqual([
       'HIVEMQ_TLS_KEYSTORE_PASSWORD="plain"',
-      'HIVEMQ_TLS_PRIVATE_KEY_PASSWORD="a\\"b\\\\c&#36;d\\`e"',
+      'HIVEMQ_TLS_PRIVATE_KEY_PASSWORD="a\\"b\\\\c\\$d\\`e"',
       'HIVEMQ_TLS_TRUSTSTORE_PASSWORD="&#60;/password&#62;&#60;x&#62;&#38;&#9;"',
       '',
     ]);
@@ -84,7 +84,7 @@ describe('the environment file', () => {
   it('reads back what it wrote, and knows when a node already has these passwords', () => {
     const text = environmentFileText(passwords);
     expect(parseEnvironmentFile(text, 'f').get('HIVEMQ_TLS_KEYSTORE_PASSWORD')).toBe('plain');
-    expect(parseEnvironmentFile(text, 'f').get('HIVEMQ_TLS_PRIVATE_KEY_PASSWORD')).toBe('a"b\\c&#36;d`e');
+    expect(parseEnvironmentFile(text, 'f').get('HIVEMQ_TLS_PRIVATE_KEY_PASSWORD')).toBe('a"b\\c$d`e');
     expect(environmentFileHolds(text, 'f', passwords)).toBe(true);
     expect(environmentFileHolds(text, 'f', { ...passwords, keystore: new Secret('other', 'test') })).toBe(
       false,
