@@ -12,8 +12,8 @@ import { type InstallFacts, installProbe } from '../../src/hivemq/install-probe.
 import { assertValidConfig, validateConfig } from '../../src/hivemq/validate.js';
 import { BUILTIN_DEFAULTS } from '../../src/inventory/defaults.js';
 import type { Remote } from '../../src/remote/remote.js';
-import { connectSsh } from '../../src/remote/ssh.js';
-import { layout, node, sshPort } from './support/fleet.js';
+import { node } from './support/fleet.js';
+import { connectNode } from './support/remote.js';
 import { resetToPlain } from './support/reset.js';
 
 const broker = node(1);
@@ -23,17 +23,7 @@ let config: string;
 
 beforeAll(async () => {
   await resetToPlain([broker]);
-  remote = await connectSsh({
-    node: broker.name,
-    address: broker.address,
-    port: sshPort(),
-    user: 'root',
-    privateKey: layout.sshKey,
-    knownHosts: layout.knownHosts,
-    become: false,
-    agent: false,
-    acceptNewHostKeys: false,
-  });
+  remote = await connectNode(broker);
   const probe = installProbe(MOUNT_POINTS.home);
   facts = probe.parse(await remote.run(probe.command));
   config = readFileSync(path.join(broker.homeDir, 'conf', 'config.xml'), 'utf8');

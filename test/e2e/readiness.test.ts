@@ -12,7 +12,6 @@ import { systemClock } from '../../src/clock.js';
 import { readPlainListeners } from '../../src/hivemq/config.js';
 import { logMark, startedSignal } from '../../src/hivemq/service.js';
 import type { Remote } from '../../src/remote/remote.js';
-import { connectSsh } from '../../src/remote/ssh.js';
 import {
   mqttSignals,
   plainMqttEndpoints,
@@ -20,7 +19,8 @@ import {
   waitUntilAnswering,
 } from '../../src/smoke/readiness.js';
 import { probeTls } from '../../src/smoke/tls-probe.js';
-import { layout, node, sshOk, sshPort } from './support/fleet.js';
+import { node, sshOk } from './support/fleet.js';
+import { connectNode } from './support/remote.js';
 import { resetToPlain } from './support/reset.js';
 
 const broker = node(2);
@@ -36,17 +36,7 @@ const signals = () =>
 
 beforeAll(async () => {
   await resetToPlain([broker]);
-  remote = await connectSsh({
-    node: broker.name,
-    address: broker.address,
-    port: sshPort(),
-    user: 'root',
-    privateKey: layout.sshKey,
-    knownHosts: layout.knownHosts,
-    become: false,
-    agent: false,
-    acceptNewHostKeys: false,
-  });
+  remote = await connectNode(broker);
 }, 180_000);
 
 afterAll(async () => {
