@@ -4,6 +4,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import type { InventoryClient } from '../inventory/load.js';
 import { storePasswords } from '../keystore/index.js';
 import type { CertificateAuthority } from '../pki/index.js';
@@ -27,6 +28,24 @@ export interface ClientBundlePlan {
   serial?: string;
 }
 
+/** The bundle's certificate as its cert.pem holds it; undefined when there is no bundle yet. */
+export async function readClientCertificate(client: InventoryClient): Promise<X509Certificate | undefined> {
+  const path = join(client.out, `${client.name}.cert.pem`);
+  const pem = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (pem === undefined) return undefined;
+  try {
+    return new X509Certificate(pem);
+  } catch (cause) {
+    throw new InputError(`${path} is not a PEM certificate`, {
+      hint: 'delete it: the next rollout or rotate issues a new bundle',
+      cause,
+    });
+  }
+}
+
 /** Which bundles are due, from the files alone: needs neither the CA lock nor its password. */
 export async function planClientBundles(
   clients: readonly InventoryClient[],
@@ -35,10 +54,7 @@ export async function planClientBundles(
 ): Promise<ClientBundlePlan[]> {
   return Promise.all(
     clients.map(async (client) => {
-      const certPem = await readFile(join(client.out, `${client.name}.cert.pem`), 'utf8').catch(
-        () => undefined,
-      );
-      const current = certPem ? new X509Certificate(certPem) : undefined;
+      const current = await readClientCertificate(client).catch(() => undefined);
       const reason = options.force
         ? 'forced (--force)'
         : dueReason(current, intermediate, options.now, options.renewBefore);
