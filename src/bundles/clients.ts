@@ -4,6 +4,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type HookRunner, hookOutcome, hookSummary } from '../alerts/hooks.js';
+import type { Clock } from '../clock.js';
 import { InputError } from '../errors.js';
 import type { InventoryClient } from '../inventory/load.js';
 import { storePasswords } from '../keystore/index.js';
@@ -19,6 +21,11 @@ export interface ClientBundleResult {
   reason?: string;
   serial: string;
   out: string;
+  /** Of a bundle issued now: its end and its files. */
+  notAfter?: string;
+  files?: string[];
+  /** How the client's onRenew command ended, when it has one and the bundle was renewed. */
+  onRenew?: { ok: boolean; outcome: string };
 }
 
 export interface ClientBundlePlan {
@@ -74,11 +81,22 @@ export function unchangedBundle(bundle: ClientBundlePlan): ClientBundleResult {
   };
 }
 
-/** Issues the due bundles from the open CA and records each in the ledger. */
+/**
+ * Issues the due bundles from the open CA and records each in the ledger; then runs the client's
+ * onRenew command, so the application can load its new certificate. A failing command is reported
+ * with the bundle and changes nothing: the bundle is issued and recorded either way.
+ */
 export async function issueClientBundles(
   ca: CertificateAuthority,
   plans: readonly ClientBundlePlan[],
-  options: { resolveSecret: SecretResolver; now: Date },
+  options: {
+    resolveSecret: SecretResolver;
+    runHook: HookRunner;
+    now: Date;
+    clock: Clock;
+    /** The command that renews, for the hook's summary: "deploy", "rotate". */
+    command: string;
+  },
 ): Promise<ClientBundleResult[]> {
   const results: ClientBundleResult[] = [];
   for (const plan of plans) {
@@ -108,7 +126,28 @@ export async function issueClientBundles(
       action: 'none',
       result: 'deployed',
     });
-    results.push({ name: client.name, status: 'issued', reason, serial: issued.serial, out: client.out });
+    const result: ClientBundleResult = {
+      name: client.name,
+      status: 'issued',
+      reason,
+      serial: issued.serial,
+      out: client.out,
+      notAfter: issued.notAfter.toISOString(),
+      files: issued.files,
+    };
+    if (client.onRenew) {
+      const summary = hookSummary({
+        command: options.command,
+        event: 'client-renewed',
+        ok: true,
+        startedAt: options.now,
+        finishedAt: options.clock.now(),
+        clients: [{ ...result, notAfter: issued.notAfter.toISOString(), files: issued.files }],
+      });
+      const { argv, cwd } = client.onRenew;
+      result.onRenew = hookOutcome(await options.runHook(argv, summary, { secrets: [password], cwd }));
+    }
+    results.push(result);
   }
   return results;
 }
