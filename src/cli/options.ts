@@ -17,6 +17,8 @@ export interface CliIo extends SecretIo {
   cwd: string;
   /** The node binary running us, for printed systemd units and crontab lines. */
   execPath: string;
+  /** The script it runs (argv[1]: the bin link when installed), for the same. */
+  script: string;
   random(): number;
   /** Registers a handler for SIGTERM (the scheduled rotation's clean stop). */
   onTerminate(handler: () => void): void;
