@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJitter, parseSchedule, runSchedule } from '../../../src/schedule/schedule.js';
 import { crontabLine, onCalendar, systemdUnits } from '../../../src/schedule/units.js';
+import { CRON_LOG, cronCommand } from '../../helpers/cron.js';
 
 const unit = {
   schedule: '0 3 * * *',
@@ -13,21 +14,6 @@ const unit = {
   inventory: '/srv/fleet/prod.yaml',
   args: ['--renew-before', '30d', '--on-failure', '/usr/local/bin/page "ops team"'],
 };
-
-/**
- * What cron runs for a crontab line (crontab(5)): the command field, cut at the first "%" that no
- * backslash escapes (the rest is stdin), with "\%" turned into "%", handed to /bin/sh -c.
- */
-function cronCommand(line: string): string {
-  const field = line.split(' ').slice(5).join(' ');
-  let command = '';
-  for (let i = 0; i < field.length; i++) {
-    if (field[i] === '\\' && field[i + 1] === '%') command += field[++i];
-    else if (field[i] === '%') break;
-    else command += field[i];
-  }
-  return command;
-}
 
 describe('rotation schedule', () => {
   it.each([
@@ -85,7 +71,7 @@ describe('rotation schedule', () => {
     const [comment, entry] = line.trimEnd().split('\n');
     expect(comment).toMatch(/^# /);
     expect(entry).toMatch(/^0 3 \* \* \* cd /);
-    const command = cronCommand(entry as string).replace(/ >> \/var\/log\/deploy-tls-rotate\.log 2>&1$/, '');
+    const command = cronCommand(entry as string).replace(CRON_LOG, '');
     const ran = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
     expect(ran.stderr).toBe('');
     expect(JSON.parse(ran.stdout)).toEqual([
