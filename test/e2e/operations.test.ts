@@ -106,11 +106,15 @@ describe('a rotation that fails on one node', () => {
   const hookCommand = (out: string) => `${process.execPath} ${hook} ${path.join(work, out)}`;
   const given = (out: string) =>
     JSON.parse(readFileSync(path.join(work, out), 'utf8')) as { stdin: string; env: Record<string, string> };
+  // the new client bundle's own password, in a file as the inventory asks for it
+  const appPassword = path.join(work, 'app.pass');
+  const appSecret = `app-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   const noSecretIn = (text: string) => {
-    for (const secret of Object.values(secrets)) expect(text).not.toContain(secret);
+    for (const secret of [...Object.values(secrets), appSecret]) expect(text).not.toContain(secret);
   };
 
   beforeAll(() => {
+    writeFileSync(appPassword, `${appSecret}\n`, { mode: 0o600 });
     writeFileSync(
       hook,
       `let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () =>
@@ -171,6 +175,7 @@ describe('a rotation that fails on one node', () => {
       (doc as unknown as { clients: unknown[] }).clients.push({
         name: 'app',
         out: path.join(work, 'app'),
+        password: { file: appPassword },
         onRenew: hookCommand('renewed.json'),
       });
     });

@@ -181,8 +181,10 @@ nodes:
     const text = `ca: { dir: ./pki, password: { env: X } }
 clients:
   - name: app
+    password: { env: APP_PASSWORD }
     onRenew: ./hooks/reload "app server" '$HOME'
   - name: mail
+    password: { env: MAIL_PASSWORD }
     onRenew: systemctl reload mosquitto
 nodes: [{ name: b1, host: b1.example.com }]
 `;
@@ -198,14 +200,16 @@ nodes: [{ name: b1, host: b1.example.com }]
     const text = `ca: { dir: ./pki, password: { env: X } }
 clients:
   - name: app
+    password: { env: APP_PASSWORD }
     onRenew: 'notify "oops'
   - name: other
+    password: { env: OTHER_PASSWORD }
     onRenew: ""
 nodes: [{ name: b1, host: b1.example.com }]
 `;
-    expect(problemsOf(text)).toEqual(['prod.yaml:6:14 clients[1].onRenew: must not be empty']);
+    expect(problemsOf(text)).toEqual(['prod.yaml:8:14 clients[1].onRenew: must not be empty']);
     expect(problemsOf(text.replace('onRenew: ""', 'onRenew: ok'))).toEqual([
-      'prod.yaml:4:14 clients[0].onRenew: the quote " is never closed',
+      'prod.yaml:5:14 clients[0].onRenew: the quote " is never closed',
     ]);
   });
 });
