@@ -34,6 +34,8 @@ export interface HookSummary {
   finishedAt: string;
   nodes: HookNode[];
   clients: HookClient[];
+  /** Why the run failed when no node says it (a held CA lock, a bad inventory). */
+  error?: string;
 }
 
 export interface HookSummaryInput {
@@ -44,6 +46,7 @@ export interface HookSummaryInput {
   finishedAt: Date;
   nodes?: readonly HookNode[];
   clients?: readonly HookClient[];
+  error?: string;
 }
 
 /** Copies the named fields only: whatever else a caller's objects carry never reaches the hook. */
@@ -69,6 +72,7 @@ export function hookSummary(input: HookSummaryInput): HookSummary {
       notAfter: c.notAfter,
       files: [...c.files],
     })),
+    ...(input.error === undefined ? {} : { error: input.error }),
   };
 }
 
@@ -149,4 +153,36 @@ export function runHook(
       resolve({ argv, exitCode, signal, timedOut, ...out });
     });
   });
+}
+
+/** A hook that hangs must not hold a scheduled rotation (or the rollout that renewed a bundle) forever. */
+export const HOOK_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs a hook for a summary: the one side effect of hooks, which commands get from the CLI (it
+ * holds the process's environment). Never throws.
+ */
+export type HookRunner = (
+  argv: readonly string[],
+  summary: HookSummary,
+  options: { secrets: readonly Secret[]; cwd?: string },
+) => Promise<HookResult>;
+
+export function hookRunner(env: NodeJS.ProcessEnv, timeoutMs = HOOK_TIMEOUT_MS): HookRunner {
+  return (argv, summary, options) =>
+    runHook(argv, hookPayload(summary, options.secrets), {
+      env: hookEnvironment(env, summary.event),
+      timeoutMs,
+      cwd: options.cwd,
+    });
+}
+
+/** One line for a log: how the hook ended, with the first line of what it said when it failed. */
+export function hookOutcome(result: HookResult): { ok: boolean; outcome: string } {
+  const said = (result.stderr.trim() || result.stdout.trim()).split('\n')[0]?.slice(0, 200) ?? '';
+  if (result.error) return { ok: false, outcome: `could not start: ${result.error}` };
+  if (result.timedOut) return { ok: false, outcome: 'timed out and was stopped' };
+  if (result.signal) return { ok: false, outcome: `killed by ${result.signal}` };
+  if (result.exitCode === 0) return { ok: true, outcome: 'exited 0' };
+  return { ok: false, outcome: `exited ${result.exitCode}${said ? `: ${said}` : ''}` };
 }

@@ -27,7 +27,7 @@ export function rotateProgram(options: { execPath: string; script: string; realS
 
 /** An ExecStart= value from argv, every word quoted for systemd. */
 export function execLine(argv: readonly string[]): string {
-  return argv.map(systemdQuote).join(' ');
+  return argv.map((word, i) => systemdQuote(word, i === 0)).join(' ');
 }
 
 /** The line for the rotate service's [Unit] section: %n is the failing unit's full name. */

@@ -4,6 +4,9 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type HookRunner, hookOutcome, hookSummary } from '../alerts/hooks.js';
+import type { Clock } from '../clock.js';
+import { InputError } from '../errors.js';
 import type { InventoryClient } from '../inventory/load.js';
 import { storePasswords } from '../keystore/index.js';
 import type { CertificateAuthority } from '../pki/index.js';
@@ -18,6 +21,11 @@ export interface ClientBundleResult {
   reason?: string;
   serial: string;
   out: string;
+  /** Of a bundle issued now: its end and its files. */
+  notAfter?: string;
+  files?: string[];
+  /** How the client's onRenew command ended, when it has one and the bundle was renewed. */
+  onRenew?: { ok: boolean; outcome: string };
 }
 
 export interface ClientBundlePlan {
@@ -25,6 +33,24 @@ export interface ClientBundlePlan {
   /** Why a new bundle is due; undefined when the current one stays. */
   reason?: string;
   serial?: string;
+}
+
+/** The bundle's certificate as its cert.pem holds it; undefined when there is no bundle yet. */
+export async function readClientCertificate(client: InventoryClient): Promise<X509Certificate | undefined> {
+  const path = join(client.out, `${client.name}.cert.pem`);
+  const pem = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (pem === undefined) return undefined;
+  try {
+    return new X509Certificate(pem);
+  } catch (cause) {
+    throw new InputError(`${path} is not a PEM certificate`, {
+      hint: 'delete it: the next rollout or rotate issues a new bundle',
+      cause,
+    });
+  }
 }
 
 /** Which bundles are due, from the files alone: needs neither the CA lock nor its password. */
@@ -35,10 +61,7 @@ export async function planClientBundles(
 ): Promise<ClientBundlePlan[]> {
   return Promise.all(
     clients.map(async (client) => {
-      const certPem = await readFile(join(client.out, `${client.name}.cert.pem`), 'utf8').catch(
-        () => undefined,
-      );
-      const current = certPem ? new X509Certificate(certPem) : undefined;
+      const current = await readClientCertificate(client).catch(() => undefined);
       const reason = options.force
         ? 'forced (--force)'
         : dueReason(current, intermediate, options.now, options.renewBefore);
@@ -58,11 +81,22 @@ export function unchangedBundle(bundle: ClientBundlePlan): ClientBundleResult {
   };
 }
 
-/** Issues the due bundles from the open CA and records each in the ledger. */
+/**
+ * Issues the due bundles from the open CA and records each in the ledger; then runs the client's
+ * onRenew command, so the application can load its new certificate. A failing command is reported
+ * with the bundle and changes nothing: the bundle is issued and recorded either way.
+ */
 export async function issueClientBundles(
   ca: CertificateAuthority,
   plans: readonly ClientBundlePlan[],
-  options: { resolveSecret: SecretResolver; now: Date },
+  options: {
+    resolveSecret: SecretResolver;
+    runHook: HookRunner;
+    now: Date;
+    clock: Clock;
+    /** The command that renews, for the hook's summary: "deploy", "rotate". */
+    command: string;
+  },
 ): Promise<ClientBundleResult[]> {
   const results: ClientBundleResult[] = [];
   for (const plan of plans) {
@@ -92,7 +126,28 @@ export async function issueClientBundles(
       action: 'none',
       result: 'deployed',
     });
-    results.push({ name: client.name, status: 'issued', reason, serial: issued.serial, out: client.out });
+    const result: ClientBundleResult = {
+      name: client.name,
+      status: 'issued',
+      reason,
+      serial: issued.serial,
+      out: client.out,
+      notAfter: issued.notAfter.toISOString(),
+      files: issued.files,
+    };
+    if (client.onRenew) {
+      const summary = hookSummary({
+        command: options.command,
+        event: 'client-renewed',
+        ok: true,
+        startedAt: options.now,
+        finishedAt: options.clock.now(),
+        clients: [{ ...result, notAfter: issued.notAfter.toISOString(), files: issued.files }],
+      });
+      const { argv, cwd } = client.onRenew;
+      result.onRenew = hookOutcome(await options.runHook(argv, summary, { secrets: [password], cwd }));
+    }
+    results.push(result);
   }
   return results;
 }

@@ -18,6 +18,7 @@ const io: CliIo = {
   clock: systemClock,
   cwd: process.cwd(),
   execPath: process.execPath,
+  script: process.argv[1] ?? '',
   random: Math.random,
   onTerminate: (handler) => process.once('SIGTERM', handler),
   kill: (signal) => process.kill(process.pid, signal),

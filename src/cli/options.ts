@@ -1,6 +1,7 @@
 // What every command shares: the process's edges as a value, small option parsers, and the options
 // and side effects of the fleet commands (rollout, plan, rotate, ca rollover, verify, status).
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { hookRunner } from '../alerts/hooks.js';
 import type { Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { type Inventory, loadInventory } from '../inventory/load.js';
@@ -16,6 +17,8 @@ export interface CliIo extends SecretIo {
   cwd: string;
   /** The node binary running us, for printed systemd units and crontab lines. */
   execPath: string;
+  /** The script it runs (argv[1]: the bin link when installed), for the same. */
+  script: string;
   random(): number;
   /** Registers a handler for SIGTERM (the scheduled rotation's clean stop). */
   onTerminate(handler: () => void): void;
@@ -106,13 +109,14 @@ export function rolloutSettings(
   };
 }
 
-/** SSH, password references and the clock: the side effects fleet commands get. */
+/** SSH, password references, the clock and hooks: the side effects fleet commands get. */
 export function fleetDeps(io: CliIo): RolloutDeps {
   return {
     connect: sshConnect(io),
     resolveSecret: inventorySecretResolver(io),
     clock: io.clock,
     fault: faultSeam(io),
+    runHook: hookRunner(io.env),
   };
 }
 

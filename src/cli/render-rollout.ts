@@ -58,7 +58,10 @@ export function renderReport(report: RolloutReport): string {
         : client.reason
           ? `not issued (${client.reason})`
           : 'unchanged';
-    lines.push(`client ${client.name}: ${what}; bundle in ${client.out}`);
+    const hook = client.onRenew
+      ? `; onRenew ${client.onRenew.outcome}${client.onRenew.ok ? '' : ' (!)'}`
+      : '';
+    lines.push(`client ${client.name}: ${what}; bundle in ${client.out}${hook}`);
   }
   for (const n of report.nodes) {
     if (n.error)

@@ -1,5 +1,7 @@
 // verify's output: a table for people, JSON for scripts, JUnit XML for CI systems.
 import type { VerifyReport } from '../commands/verify.js';
+import type { FleetReportInput } from '../report/fleet-html.js';
+import { pageCa } from './outputs.js';
 
 export function renderVerify(report: VerifyReport): string {
   const rows = report.results.map((r) => [r.node, r.ok ? '✔' : '✖', r.check, r.observed]);
@@ -40,4 +42,9 @@ export function verifyJunit(report: VerifyReport): string {
     return `  <testsuite name="${escapeXml(node)}" tests="${results.length}" failures="${failures}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="deploy-tls verify">\n${suites.join('\n')}\n</testsuites>\n`;
+}
+
+/** verify as the HTML fleet page: the matrix as a grid, the CA on the timeline. */
+export function verifyPage(report: VerifyReport, title: string, generatedAt: Date): FleetReportInput {
+  return { title, generatedAt, ca: pageCa(report.ca), checks: report.results };
 }

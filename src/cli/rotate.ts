@@ -1,13 +1,16 @@
 // `deploy-tls rotate`: renew certificates in place (HiveMQ hot-reloads them), once or on a schedule,
 // or print a systemd timer / crontab line that runs it.
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { formatCommandLine } from '../alerts/command-line.js';
+import { rotateProgram } from '../alerts/systemd.js';
 import { UsageError } from '../errors.js';
 import { isRenewalWindow, RENEWAL_WINDOW_HINT } from '../pki/renewal.js';
 import { rollout } from '../rollout/rollout.js';
 import { parseJitter, parseSchedule, runSchedule } from '../schedule/schedule.js';
-import { crontabLine, systemdUnits } from '../schedule/units.js';
+import { crontabLine, systemdUnits, type UnitOptions } from '../schedule/units.js';
+import { hookOption, type RotationRecord, remembering, runRotationHook } from './hooks.js';
 import {
   type CliIo,
   type FleetFlags,
@@ -16,6 +19,7 @@ import {
   inventoryFrom,
   rolloutSettings,
 } from './options.js';
+import { checkPrometheus, prometheusOption, recordRun, settle } from './outputs.js';
 import { renderRollout, rolloutFailure } from './render-rollout.js';
 
 interface RotateFlags extends FleetFlags {
@@ -26,6 +30,9 @@ interface RotateFlags extends FleetFlags {
   jitter?: string;
   printSystemd?: boolean;
   printCron?: boolean;
+  prometheus?: string;
+  onSuccess?: string[];
+  onFailure?: string[];
 }
 
 export function addRotateCommand(program: Command, io: CliIo): void {
@@ -44,30 +51,31 @@ export function addRotateCommand(program: Command, io: CliIo): void {
     .option('--jitter <duration>', 'with --schedule: start up to this much later (e.g. 10m)')
     .option('--print-systemd', 'print a systemd service + timer pair for --schedule and exit')
     .option('--print-cron', 'print a crontab line for --schedule and exit')
+    .addOption(prometheusOption())
+    .addOption(hookOption('--on-success', io))
+    .addOption(hookOption('--on-failure', io))
     .action(async (flags: RotateFlags) => {
       if (!flags.inventory) throw new UsageError('rotate needs --inventory FILE');
       if (flags.renewBefore && !isRenewalWindow(flags.renewBefore)) {
         throw new UsageError(`--renew-before "${flags.renewBefore}" is not ${RENEWAL_WINDOW_HINT}`);
       }
-      const once = () => rotateOnce(flags, io);
+      await checkPrometheus(flags.prometheus);
+      const log = (line: string) => io.stdout.write(`${io.clock.now().toISOString()} ${line}\n`);
       if (!flags.schedule) {
         if (flags.printSystemd || flags.printCron || flags.jitter)
           throw new UsageError('--print-systemd, --print-cron and --jitter need --schedule');
-        await once();
+        await rotateOnce(flags, io, (line) => io.stderr.write(`${line}\n`));
         return;
       }
+      const once = () => rotateOnce(flags, io, log);
       const cron = parseSchedule(flags.schedule);
       const jitterMs = flags.jitter ? parseJitter(flags.jitter) : 0;
-      const unit = {
-        schedule: flags.schedule,
-        jitterMs,
-        node: io.execPath,
-        cli: fileURLToPath(new URL('./main.js', import.meta.url)),
-        inventory: resolve(io.cwd, flags.inventory),
-        workingDirectory: io.cwd,
-      };
-      if (flags.printSystemd) return void io.stdout.write(systemdUnits(unit));
-      if (flags.printCron) return void io.stdout.write(crontabLine(unit));
+      if (flags.printSystemd || flags.printCron) {
+        const { unit, warning } = unitOptions(flags, io, jitterMs);
+        const text = flags.printSystemd ? systemdUnits(unit) : crontabLine(unit);
+        if (warning) io.stderr.write(`! ${warning}\n`);
+        return void io.stdout.write(text);
+      }
       const stop = new AbortController();
       io.onTerminate(() => stop.abort());
       await runSchedule(
@@ -77,7 +85,7 @@ export function addRotateCommand(program: Command, io: CliIo): void {
         {
           now: () => io.clock.now(),
           random: io.random,
-          log: (line) => io.stdout.write(`${io.clock.now().toISOString()} ${line}\n`),
+          log,
           sleep: (ms, signal) =>
             new Promise((done) => {
               const timer = setTimeout(done, ms);
@@ -96,9 +104,22 @@ export function addRotateCommand(program: Command, io: CliIo): void {
     });
 }
 
-/** One rotation: the rollout with certificates renewed in place. */
-async function rotateOnce(flags: RotateFlags, io: CliIo): Promise<boolean> {
+/**
+ * One rotation: the rollout with certificates renewed in place; then, whatever its outcome, its
+ * last-run series in the textfile and its hook.
+ */
+async function rotateOnce(flags: RotateFlags, io: CliIo, log: (line: string) => void): Promise<boolean> {
+  const record: RotationRecord = { startedAt: io.clock.now(), secrets: [] };
+  const textfile = flags.dryRun ? undefined : flags.prometheus; // a plan is no rotation
+  const outcome = await settle(() => recordRun(textfile, 'rotate', io, () => rotation(flags, io, record)));
+  if (!flags.dryRun) await runRotationHook(flags, record, outcome, io, log);
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+async function rotation(flags: RotateFlags, io: CliIo, record: RotationRecord): Promise<boolean> {
   const inventory = await inventoryFrom(flags, 'rotate', io);
+  const deps = fleetDeps(io);
   const report = await rollout(
     {
       ...rolloutSettings(flags, io, inventory),
@@ -106,10 +127,40 @@ async function rotateOnce(flags: RotateFlags, io: CliIo): Promise<boolean> {
       nodes: flags.nodes?.split(',').map((name) => name.trim()),
       rotate: { renewBefore: flags.renewBefore, force: flags.force ?? false },
     },
-    fleetDeps(io),
+    { ...deps, resolveSecret: remembering(deps.resolveSecret, record.secrets) },
   );
+  record.report = report;
   io.stdout.write(renderRollout(report, !flags.dryRun, flags.json ?? false));
   const failure = rolloutFailure(report);
   if (failure) throw failure;
   return report.ok;
+}
+
+/**
+ * What the printed unit or crontab line runs: this installation of deploy-tls by absolute path, on
+ * the inventory by absolute path, with the options that shape a rotation passed on.
+ */
+function unitOptions(flags: RotateFlags, io: CliIo, jitterMs: number) {
+  const { argv, warning } = rotateProgram({
+    execPath: io.execPath,
+    script: io.script,
+    realScript: realpathSync(io.script),
+  });
+  const args = [
+    ...(flags.renewBefore ? ['--renew-before', flags.renewBefore] : []),
+    ...(flags.nodes ? ['--nodes', flags.nodes] : []),
+    ...(flags.force ? ['--force'] : []),
+    ...(flags.prometheus ? ['--prometheus', resolve(io.cwd, flags.prometheus)] : []),
+    ...(flags.onSuccess ? ['--on-success', formatCommandLine(flags.onSuccess)] : []),
+    ...(flags.onFailure ? ['--on-failure', formatCommandLine(flags.onFailure)] : []),
+  ];
+  const unit: UnitOptions = {
+    schedule: flags.schedule as string,
+    jitterMs,
+    program: argv,
+    inventory: resolve(io.cwd, flags.inventory as string),
+    args,
+    alert: flags.onFailure,
+  };
+  return { unit, warning };
 }

@@ -4,7 +4,8 @@ import { status } from '../commands/status.js';
 import { DeployTlsError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { type CliIo, positiveInt, rendererFor, sshConnect } from './options.js';
-import { renderStatus } from './render-status.js';
+import { htmlOption, pageTitle, prometheusOption, recordedAction, writePage } from './outputs.js';
+import { renderStatus, statusMetrics, statusPage } from './render-status.js';
 import { inventorySecretResolver } from './secrets.js';
 
 interface StatusFlags {
@@ -12,6 +13,8 @@ interface StatusFlags {
   concurrency: number;
   acceptNewHostKeys?: boolean;
   json?: boolean;
+  prometheus?: string;
+  html?: string;
 }
 
 export function addStatusCommand(program: Command, io: CliIo): void {
@@ -22,24 +25,31 @@ export function addStatusCommand(program: Command, io: CliIo): void {
     .option('--concurrency <n>', 'nodes read at once', positiveInt, 10)
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .option('--json', 'print JSON')
-    .action(async (flags: StatusFlags) => {
-      const inventory = await loadInventory(flags.inventory, io.env);
-      const report = await status(
-        {
-          inventory,
-          concurrency: flags.concurrency,
-          renderer: rendererFor(flags, io),
-          acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
-        },
-        { connect: sshConnect(io), resolveSecret: inventorySecretResolver(io), now: () => io.clock.now() },
-      );
-      io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderStatus(report)}`);
-      const bad = report.nodes.filter((row) => row.listener !== 'reachable');
-      if (bad.length > 0) {
-        throw new DeployTlsError(
-          `${bad.length} of ${report.nodes.length} nodes could not be read or do not serve TLS: ${bad.map((row) => row.node).join(', ')}`,
-          { hint: 'see the table above' },
+    .addOption(prometheusOption())
+    .addOption(htmlOption())
+    .action(
+      recordedAction('status', io, async (flags: StatusFlags, observe) => {
+        const inventory = await loadInventory(flags.inventory, io.env);
+        const report = await status(
+          {
+            inventory,
+            concurrency: flags.concurrency,
+            renderer: rendererFor(flags, io),
+            acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
+          },
+          { connect: sshConnect(io), resolveSecret: inventorySecretResolver(io), now: () => io.clock.now() },
         );
-      }
-    });
+        observe(statusMetrics(report));
+        if (flags.html)
+          await writePage(flags.html, statusPage(report, pageTitle(flags.inventory), io.clock.now()));
+        io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderStatus(report)}`);
+        const bad = report.nodes.filter((row) => row.listener !== 'reachable');
+        if (bad.length > 0) {
+          throw new DeployTlsError(
+            `${bad.length} of ${report.nodes.length} nodes could not be read or do not serve TLS: ${bad.map((row) => row.node).join(', ')}`,
+            { hint: 'see the table above' },
+          );
+        }
+      }),
+    );
 }

@@ -5,7 +5,8 @@ import { verify } from '../commands/verify.js';
 import { DeployTlsError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { type CliIo, positiveInt, rendererFor } from './options.js';
-import { renderVerify, verifyJunit } from './render-verify.js';
+import { htmlOption, pageTitle, writePage } from './outputs.js';
+import { renderVerify, verifyJunit, verifyPage } from './render-verify.js';
 import { inventorySecretResolver } from './secrets.js';
 
 interface VerifyFlags {
@@ -14,6 +15,7 @@ interface VerifyFlags {
   timeout: number;
   json?: boolean;
   junit?: string;
+  html?: string;
 }
 
 export function addVerifyCommand(program: Command, io: CliIo): void {
@@ -25,6 +27,7 @@ export function addVerifyCommand(program: Command, io: CliIo): void {
     .option('--timeout <seconds>', 'per connection attempt', positiveInt, 10)
     .option('--json', 'print JSON')
     .option('--junit <file>', 'also write a JUnit XML report')
+    .addOption(htmlOption())
     .action(async (flags: VerifyFlags) => {
       const inventory = await loadInventory(flags.inventory, io.env);
       const report = await verify(
@@ -37,6 +40,8 @@ export function addVerifyCommand(program: Command, io: CliIo): void {
         { resolveSecret: inventorySecretResolver(io), now: () => io.clock.now() },
       );
       if (flags.junit) await writeFile(flags.junit, verifyJunit(report));
+      if (flags.html)
+        await writePage(flags.html, verifyPage(report, pageTitle(flags.inventory), io.clock.now()));
       io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderVerify(report)}`);
       if (!report.ok)
         throw new DeployTlsError('verification failed', { hint: 'see the failed checks above' });

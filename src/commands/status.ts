@@ -1,9 +1,11 @@
 // `deploy-tls status`: per node what is deployed, what is served and how long it lasts; the CA's
 // own days left. Read-only: the rollout's gather step (one SSH probe per node) and one TLS
 // handshake per node.
+import { readClientCertificate } from '../bundles/clients.js';
 import { readTlsListener } from '../hivemq/config.js';
-import type { Inventory } from '../inventory/load.js';
+import type { Inventory, InventoryClient, InventoryNode } from '../inventory/load.js';
 import { caLayout, inspectCa } from '../pki/index.js';
+import type { CertificateSummary } from '../pki/inspect.js';
 import { type LedgerEntry, lastDeployed, readLedger } from '../pki/ledger.js';
 import type { Remote } from '../remote/remote.js';
 import type { SshTarget } from '../remote/target.js';
@@ -17,11 +19,16 @@ const DAY_MS = 86_400_000;
 
 export interface NodeStatusRow {
   node: string;
+  /** The TLS listener's name in config.xml, and where it was probed (address:port). */
+  listenerName: string;
+  endpoint: string;
   serial?: string;
   sans: string[];
   notAfter?: string;
   daysLeft?: number;
   served?: string;
+  /** notAfter of what the listener served (ISO), whichever certificate that was. */
+  servedNotAfter?: string;
   servedIsRecorded: boolean;
   clientAuth?: string;
   listener: string; // "reachable" or the failure class
@@ -35,7 +42,18 @@ export interface StatusReport {
   nodes: NodeStatusRow[];
   intermediateDaysLeft: number;
   rootDaysLeft: number;
+  ca: { root: CertificateSummary; intermediate: CertificateSummary };
+  /** The inventory's client bundles as their cert.pem files say. */
+  clients: ClientStatusRow[];
   warnings: string[];
+}
+
+export interface ClientStatusRow {
+  name: string;
+  out: string;
+  serial?: string;
+  notAfter?: string;
+  problem?: string;
 }
 
 export async function status(
@@ -64,6 +82,7 @@ export async function status(
     const failed = gathered.failed.map(
       (failure): NodeStatusRow => ({
         node: failure.target.node.name,
+        ...where(failure.target.node),
         sans: [],
         servedIsRecorded: false,
         listener: 'unknown',
@@ -78,6 +97,8 @@ export async function status(
       nodes,
       intermediateDaysLeft: ca.intermediate.daysLeft,
       rootDaysLeft: ca.root.daysLeft,
+      ca: { root: ca.root, intermediate: ca.intermediate },
+      clients: await Promise.all(inventory.clients.map(clientRow)),
       warnings: warnings(inventory, nodes, ca.intermediate.daysLeft),
     };
   } finally {
@@ -95,19 +116,22 @@ function statusRow(
   const listener = facts.configXml ? readTlsListener(facts.configXml, node.tls.listener.name) : undefined;
   const served =
     facts.served?.kind === 'serial'
-      ? { serial: facts.served.serial, listener: 'reachable' }
+      ? { serial: facts.served.serial, notAfter: facts.served.notAfter, listener: 'reachable' }
       : {
           serial: undefined,
+          notAfter: undefined,
           listener: facts.served?.kind === 'unknown' ? facts.served.reason : 'unreachable',
         };
   const recorded = ledger.get(node.name);
   return {
     node: node.name,
+    ...where(node),
     serial: cert?.serial,
     sans: cert?.sans ?? [],
     notAfter: cert?.notAfter.toISOString(),
     daysLeft: cert ? Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS) : undefined,
     served: served.serial,
+    servedNotAfter: served.notAfter?.toISOString(),
     servedIsRecorded: served.serial !== undefined && served.serial === recorded?.serial,
     clientAuth: listener?.clientAuthenticationMode,
     listener: served.listener,
@@ -118,6 +142,25 @@ function statusRow(
       ? `a change started ${facts.pending.started} was never confirmed: run the rollout (or rotate) again to finish it`
       : facts.keystore.problem,
   };
+}
+
+function where(node: InventoryNode): Pick<NodeStatusRow, 'listenerName' | 'endpoint'> {
+  return { listenerName: node.tls.listener.name, endpoint: `${node.address}:${node.tls.listener.port}` };
+}
+
+async function clientRow(client: InventoryClient): Promise<ClientStatusRow> {
+  const row = { name: client.name, out: client.out };
+  try {
+    const cert = await readClientCertificate(client);
+    if (!cert) return { ...row, problem: 'no bundle yet' };
+    return {
+      ...row,
+      serial: cert.serialNumber.toUpperCase(),
+      notAfter: new Date(cert.validTo).toISOString(),
+    };
+  } catch (error) {
+    return { ...row, problem: (error as Error).message };
+  }
 }
 
 function warnings(inventory: Inventory, nodes: NodeStatusRow[], intermediateDaysLeft: number): string[] {

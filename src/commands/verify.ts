@@ -4,6 +4,7 @@ import { CaError } from '../errors.js';
 import type { Inventory } from '../inventory/load.js';
 import { readCaCertificates } from '../pki/ca.js';
 import { caLayout, pemChain } from '../pki/index.js';
+import { type CertificateSummary, summarize } from '../pki/inspect.js';
 import { lastDeployed, readLedger } from '../pki/ledger.js';
 import { foreignClientIdentity } from '../pki/throwaway.js';
 import type { SecretResolver } from '../secret.js';
@@ -21,6 +22,7 @@ export interface VerifyOptions {
 export interface VerifyReport {
   results: CheckResult[];
   ok: boolean;
+  ca: { root: CertificateSummary; intermediate: CertificateSummary };
 }
 
 export async function verify(
@@ -80,7 +82,14 @@ export async function verify(
       },
     ];
   });
-  return { results, ok: results.length > 0 && results.every((r) => r.ok) };
+  return {
+    results,
+    ok: results.length > 0 && results.every((r) => r.ok),
+    ca: {
+      root: summarize(root.toString('pem'), now),
+      intermediate: summarize(intermediate.toString('pem'), now),
+    },
+  };
 }
 
 /** A node whose checks ran but did not all pass: the listr task fails, the results stay. */

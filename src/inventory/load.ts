@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
+import { parseCommandLine } from '../alerts/command-line.js';
 import { InputError, InventoryError, type InventoryProblem } from '../errors.js';
 import type { Subject } from '../pki/names.js';
 import { formatSan, isDnsName, parseSan, type San } from '../pki/san.js';
@@ -32,6 +33,8 @@ export interface InventoryClient {
   password: SecretRef;
   /** Also write the PEM key unencrypted (0600) beside the encrypted one. */
   plainKey: boolean;
+  /** Run after the bundle was renewed (no shell), in the inventory's folder. */
+  onRenew?: { argv: string[]; cwd: string };
 }
 
 export interface Inventory {
@@ -245,13 +248,14 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       password: expandRef(input.ca.password, base, env),
       subject: input.ca.subject ?? {},
     },
-    clients: (input.clients ?? []).map((client) => ({
+    clients: (input.clients ?? []).map((client, index) => ({
       name: client.name,
       key: client.key ?? defaults.tls.key,
       days: client.days,
       out: expandPath(client.out ?? `clients/${client.name}`, base, env),
       password: expandRef(client.password, base, env),
       plainKey: client.plainKey ?? false,
+      onRenew: client.onRenew === undefined ? undefined : onRenew(client.onRenew, index, base, report),
     })),
     nodes,
   };
@@ -343,6 +347,23 @@ function sshSettings(ssh: SshSettings, base: string, env: NodeJS.ProcessEnv): Ss
 
 function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** A client's onRenew command as argv; a program named by a relative path is the inventory's, like every path. */
+function onRenew(
+  text: string,
+  index: number,
+  base: string,
+  report: Report,
+): { argv: string[]; cwd: string } | undefined {
+  try {
+    const [program, ...args] = parseCommandLine(text, 'onRenew');
+    const resolved = program?.includes('/') ? resolve(base, program) : (program as string);
+    return { argv: [resolved, ...args], cwd: base };
+  } catch (error) {
+    report(['clients', index, 'onRenew'], (error as Error).message.replace(/^onRenew: /, ''));
+    return undefined;
+  }
 }
 
 /** The node's SANs; without a list, its host (and its address when that is an IP). */

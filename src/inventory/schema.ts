@@ -270,6 +270,8 @@ export const inventorySchema = z.strictObject({
         ),
         /** Also write the key unencrypted (0600), for tools that cannot prompt, such as mosquitto. */
         plainKey: z.boolean().optional(),
+        /** A command run (without a shell) after the bundle was renewed, with a JSON summary on stdin. */
+        onRenew: text(4096).optional(),
       }),
     )
     .max(MAX_CLIENTS, { error: `an inventory holds at most ${MAX_CLIENTS} clients` })

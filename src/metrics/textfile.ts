@@ -30,12 +30,8 @@ const defaultDeps: TextfileDeps = {
   now: () => new Date(),
 };
 
-/** Renders `input` merged with the file's current series and replaces the file (temp + rename). */
-export async function updateTextfile(
-  path: string,
-  input: MetricsInput,
-  deps: TextfileDeps = defaultDeps,
-): Promise<string> {
+/** Refuses a path node_exporter would not read or that cannot be written, before a long run starts. */
+export async function checkTextfilePath(path: string): Promise<void> {
   // node_exporter reads only *.prom; another name would be silently ignored.
   if (!basename(path).endsWith('.prom')) {
     throw new UsageError(`${path}: node_exporter's textfile collector reads only files named *.prom`, {
@@ -48,6 +44,15 @@ export async function updateTextfile(
       cause,
     });
   });
+}
+
+/** Renders `input` merged with the file's current series and replaces the file (temp + rename). */
+export async function updateTextfile(
+  path: string,
+  input: MetricsInput,
+  deps: TextfileDeps = defaultDeps,
+): Promise<string> {
+  await checkTextfilePath(path);
   const release = await lock(`${path}.lock`, deps);
   try {
     const existing = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {

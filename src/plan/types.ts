@@ -43,7 +43,7 @@ export interface FileOwnership {
  * (nothing listens), or something that says neither (a timeout, a handshake the broker refused).
  */
 export type ServedFact =
-  | { kind: 'serial'; serial: string }
+  | { kind: 'serial'; serial: string; notAfter?: Date }
   | { kind: 'refused' }
   | { kind: 'unknown'; reason: string };
 

@@ -92,7 +92,7 @@ export async function gather(
 async function served(target: Target, options: GatherOptions): Promise<ServedFact> {
   const { node } = target;
   try {
-    const { serial } = await probeTls({
+    const { serial, notAfter } = await probeTls({
       address: node.address,
       port: node.tls.listener.port,
       host: node.host,
@@ -100,7 +100,7 @@ async function served(target: Target, options: GatherOptions): Promise<ServedFac
       client: options.client,
       timeoutMs: SERVED_TIMEOUT_MS,
     });
-    return { kind: 'serial', serial };
+    return { kind: 'serial', serial, notAfter };
   } catch (error) {
     const failure = classifyFailure(error);
     return failure.class === 'unreachable' ? { kind: 'refused' } : { kind: 'unknown', reason: failure.class };

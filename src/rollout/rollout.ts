@@ -5,6 +5,7 @@
 // `plan` and `--dry-run` stop after the plan; `rotate` is the same job with a rotation intent
 // (certificates renewed in place, config.xml untouched). A node that cannot be read or planned is
 // that node's failure; the others go on. Only a host key that does not match stops everything.
+import type { HookRunner } from '../alerts/hooks.js';
 import type { ClientBundleResult } from '../bundles/clients.js';
 import { issueClientBundles, planClientBundles, unchangedBundle } from '../bundles/clients.js';
 import type { Clock } from '../clock.js';
@@ -50,6 +51,8 @@ export interface RolloutDeps {
   clock: Clock;
   /** Tests only: the process ends at this point of a node's change, as a kill would end it. */
   fault?: (point: FaultPoint) => Promise<void>;
+  /** Runs a client's onRenew command after its bundle was renewed. */
+  runHook: HookRunner;
 }
 
 export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promise<RolloutReport> {
@@ -145,7 +148,11 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
         failed.length === 0 && [...outcomes.values()].every((outcome) => outcome.status === 'deployed');
       // Bundles only after every node took its change: a stopped rollout changes nothing more.
       const clients = allDeployed
-        ? await issueClientBundles(issuer.ca, bundles, { resolveSecret: deps.resolveSecret, now })
+        ? await issueClientBundles(issuer.ca, bundles, {
+            ...deps,
+            now,
+            command: options.rotate ? 'rotate' : 'deploy',
+          })
         : undefined;
       return report(outcomes, clients);
     } finally {

@@ -1,6 +1,9 @@
 // What a system scheduler runs instead of the long-lived `rotate --schedule` loop: a systemd
-// service + timer pair, or a crontab line.
+// service + timer pair (with the alert unit template when there is a failure command), or a
+// crontab line. The service half and the alert template are alerts/systemd.ts's.
+import { alertUnit, rotateService } from '../alerts/systemd.js';
 import { UsageError } from '../errors.js';
+import { shellQuote } from '../remote/remote.js';
 
 /** systemd's OnCalendar= for a plain five-field cron expression (numbers, *, lists, ranges, steps). */
 export function onCalendar(expression: string): string {
@@ -24,30 +27,28 @@ export function onCalendar(expression: string): string {
 export interface UnitOptions {
   schedule: string;
   jitterMs: number;
-  node: string; // the node binary
-  cli: string; // dist/cli/main.js
-  inventory: string; // absolute
-  workingDirectory: string;
+  /** node and the deploy-tls script, absolute (alerts/systemd.ts rotateProgram). */
+  program: readonly string[];
+  /** Absolute. */
+  inventory: string;
+  /** Passed on to rotate: --renew-before, --prometheus FILE, --on-failure CMD, … */
+  args: readonly string[];
+  /** The --on-failure command: OnFailure= and the alert unit template that runs it. */
+  alert?: readonly string[];
 }
 
+/** The service, the timer and, with a failure command, the alert unit template, in that order. */
 export function systemdUnits(options: UnitOptions): string {
   const jitter = options.jitterMs > 0 ? `RandomizedDelaySec=${Math.round(options.jitterMs / 1000)}\n` : '';
-  return `# /etc/systemd/system/deploy-tls-rotate.service
+  const service = rotateService({
+    program: options.program,
+    inventory: options.inventory,
+    args: options.args,
+    alert: options.alert !== undefined,
+  });
+  const timer = `# /etc/systemd/system/deploy-tls-rotate.timer
 [Unit]
-Description=deploy-tls: renew HiveMQ certificates before they expire
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-Type=oneshot
-WorkingDirectory=${options.workingDirectory}
-# Passwords: point the inventory at files ({ file: … }), or list VAR=value lines here (mode 0600).
-EnvironmentFile=-/etc/deploy-tls/rotate.env
-ExecStart=${options.node} ${options.cli} rotate --inventory ${options.inventory}
-
-# /etc/systemd/system/deploy-tls-rotate.timer
-[Unit]
-Description=deploy-tls: rotation schedule (${options.schedule})
+Description=deploy-tls: rotation schedule (${options.schedule.replace(/%/g, '%%')})
 
 [Timer]
 OnCalendar=${onCalendar(options.schedule)}
@@ -56,10 +57,24 @@ ${jitter}Persistent=true
 [Install]
 WantedBy=timers.target
 `;
+  return [service, timer, ...(options.alert ? [alertUnit(options.alert)] : [])].join('\n');
+}
+
+/**
+ * One word of a crontab command. cron hands the command to /bin/sh, so the word is quoted for sh;
+ * but before that cron turns every "%" not escaped by a backslash into a line break and feeds what
+ * follows as stdin (crontab(5)). So each "%" is written as "\%" outside the quotes, where cron
+ * takes the backslash away and sh reads the "%" as itself.
+ */
+export function crontabWord(word: string): string {
+  if (/[\n\r]/.test(word)) throw new UsageError('a crontab line cannot hold a line break');
+  return word.split('%').map(shellQuote).join('\\%');
 }
 
 export function crontabLine(options: UnitOptions): string {
+  const folder = options.inventory.replace(/\/[^/]*$/, '') || '/';
+  const command = [...options.program, 'rotate', '--inventory', options.inventory, ...options.args];
   return `# deploy-tls rotation; passwords: point the inventory at files ({ file: … }), cron has no secrets of its own
-${options.schedule} cd ${options.workingDirectory} && ${options.node} ${options.cli} rotate --inventory ${options.inventory} >> /var/log/deploy-tls-rotate.log 2>&1
+${options.schedule} cd ${crontabWord(folder)} && ${command.map(crontabWord).join(' ')} >> /var/log/deploy-tls-rotate.log 2>&1
 `;
 }

@@ -1,15 +1,14 @@
 // Operations on the sandbox's real HiveMQ fleet: inspect a live listener over mutual TLS and a node's
-// real keystore, and feed what status and verify report on a fleet with one broker down into the
-// Prometheus textfile (judged by promtool) and the HTML report (judged by Chromium). The mapping from
-// status/verify JSON below is the one the status and verify commands are to use.
+// real keystore; a rotation that fails on one node, with the textfile and hooks it leaves; and what
+// status and verify write for a fleet with one broker down: the Prometheus textfile (judged by
+// promtool) and the HTML report (judged by Chromium).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxAddress } from '../../scripts/sandbox/layout.js';
+import type { HookSummary } from '../../src/alerts/hooks.js';
 import type { InspectReport } from '../../src/inspect/inspect.js';
-import type { ListenerObservation } from '../../src/metrics/fleet.js';
-import { updateTextfile } from '../../src/metrics/textfile.js';
-import { type FleetReportInput, renderFleetReport } from '../../src/report/fleet-html.js';
 import { requireTool } from '../helpers/system-tools.js';
 import { node, nodes, run, sshOk, waitUntilMqttAccepts } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
@@ -19,26 +18,7 @@ const { work, caDir, secrets, deployTls, initCa, ok, writeInventory, issueClient
 let inventory: string;
 let client: string;
 
-interface StatusJson {
-  nodes: {
-    node: string;
-    serial?: string;
-    notAfter?: string;
-    served?: string;
-    servedIsRecorded: boolean;
-    listener: string;
-    sans: string[];
-    lastChange?: { time: string; action: string; result: string };
-    problem?: string;
-  }[];
-}
-interface CaJson {
-  root: { subject: string; serial: string; notAfter: string };
-  intermediate: { subject: string; serial: string; notAfter: string };
-}
-interface VerifyJson {
-  results: { node: string; check: string; ok: boolean; observed: string; hint?: string }[];
-}
+const textfile = path.join(work, 'deploy-tls.prom');
 
 beforeAll(async () => {
   await resetToPlain(nodes);
@@ -120,111 +100,227 @@ describe('inspect on the live fleet', () => {
   });
 });
 
-describe('metrics and the HTML report from a fleet with one broker down', () => {
-  let status: StatusJson;
-  let verify: VerifyJson;
-  let ca: CaJson;
-  const now = new Date();
+describe('a rotation that fails on one node', () => {
+  // A hook that keeps what it was given: its stdin and its environment, in the file named by its argument.
+  const hook = path.join(work, 'hook.cjs');
+  const hookCommand = (out: string) => `${process.execPath} ${hook} ${path.join(work, out)}`;
+  const given = (out: string) =>
+    JSON.parse(readFileSync(path.join(work, out), 'utf8')) as { stdin: string; env: Record<string, string> };
+  // the new client bundle's own password, in a file as the inventory asks for it
+  const appPassword = path.join(work, 'app.pass');
+  const appSecret = `app-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const noSecretIn = (text: string) => {
+    for (const secret of [...Object.values(secrets), appSecret]) expect(text).not.toContain(secret);
+  };
 
-  beforeAll(async () => {
-    await sshOk(node(3), '/opt/hivemq/bin/hivemq-service stop', 90_000);
-    status = JSON.parse(
-      (await deployTls(['status', '--inventory', inventory, '--json'])).stdout,
-    ) as StatusJson;
-    const verified = await deployTls(['verify', '--inventory', inventory, '--json', '--timeout', '5']);
-    expect(verified.code).toBe(1);
-    verify = JSON.parse(verified.stdout) as VerifyJson;
-    ca = JSON.parse((await ok(['ca', 'show', '--ca-dir', caDir, '--json'])).stdout) as CaJson;
-  }, 300_000);
+  beforeAll(() => {
+    writeFileSync(appPassword, `${appSecret}\n`, { mode: 0o600 });
+    writeFileSync(
+      hook,
+      `let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () =>
+  require('node:fs').writeFileSync(process.argv[2], JSON.stringify({ stdin: s, env: process.env })));\n`,
+    );
+  });
 
-  it('promtool accepts the textfile; broker3 is down and the status run failed', async () => {
-    const promtool = await requireTool('promtool', 'prometheus');
-    const listeners: ListenerObservation[] = status.nodes.map((row) => ({
-      node: row.node,
-      listener: 'secure-listener',
-      up: row.listener === 'reachable',
-      servedNotAfter:
-        row.served && row.served === row.serial && row.notAfter ? new Date(row.notAfter) : undefined,
-      servedMatchesDeployed: row.servedIsRecorded,
-    }));
-    const file = path.join(work, 'deploy-tls.prom');
-    await updateTextfile(file, {
-      listeners,
-      certificates: [
-        { role: 'root', name: ca.root.subject, notAfter: new Date(ca.root.notAfter) },
-        { role: 'intermediate', name: ca.intermediate.subject, notAfter: new Date(ca.intermediate.notAfter) },
-      ],
-      runs: [
-        {
-          command: 'status',
-          finishedAt: now,
-          success: listeners.every((l) => l.up && l.servedMatchesDeployed),
-        },
-      ],
+  it('sets deploy_tls_last_run_success{command="rotate"} 0 and runs --on-failure with the failed node and no password', async () => {
+    const withGhost = writeInventory('ghost.yaml', (doc) => {
+      doc.nodes.push({
+        name: 'broker9',
+        host: 'broker9.deploy-tls.test',
+        address: sandboxAddress(99),
+      } as never);
     });
-    const text = readFileSync(file, 'utf8');
+    const result = await deployTls([
+      'rotate',
+      '--inventory',
+      withGhost,
+      '--nodes',
+      'broker1,broker9',
+      '--force',
+      '--prometheus',
+      textfile,
+      '--on-failure',
+      hookCommand('failure.json'),
+      '--on-success',
+      hookCommand('success.json'),
+    ]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^--on-failure .*hook\.cjs .*failure\.json: exited 0$/m);
+    expect(existsSync(path.join(work, 'success.json'))).toBe(false);
+
+    const text = readFileSync(textfile, 'utf8');
+    expect(text).toContain('deploy_tls_last_run_success{command="rotate"} 0');
+    const promtool = await requireTool('promtool', 'prometheus');
     const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${check.stdout}${check.stderr}`).toBe('');
     expect(check.status).toBe(0);
+
+    const { stdin, env } = given('failure.json');
+    const summary = JSON.parse(stdin) as HookSummary;
+    expect(summary).toMatchObject({ version: 1, command: 'rotate', event: 'failure', ok: false });
+    expect(summary.nodes.map((n) => [n.node, n.result])).toEqual([
+      ['broker1', 'deployed'],
+      ['broker9', 'failed'],
+    ]);
+    expect(summary.nodes[1]?.error).toContain(`cannot connect to root@${sandboxAddress(99)}`);
+    expect(summary.error).toContain('broker9 failed');
+    noSecretIn(stdin);
+    noSecretIn(JSON.stringify(env));
+    expect(Object.keys(env).filter((name) => /PASSWORD/.test(name))).toEqual([]);
+    expect(env.DEPLOY_TLS_HOOK_EVENT).toBe('failure');
+  });
+
+  it("renews a new client bundle, runs its onRenew and --on-success, and records the run's success", async () => {
+    const withApp = writeInventory('app.yaml', (doc) => {
+      (doc as unknown as { clients: unknown[] }).clients.push({
+        name: 'app',
+        out: path.join(work, 'app'),
+        password: { file: appPassword },
+        onRenew: hookCommand('renewed.json'),
+      });
+    });
+    const result = await deployTls([
+      'rotate',
+      '--inventory',
+      withApp,
+      '--prometheus',
+      textfile,
+      '--on-success',
+      hookCommand('success.json'),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /client app: issued [0-9A-F]+ \(no bundle yet\); bundle in .*; onRenew exited 0$/m,
+    );
+    const renewed = given('renewed.json');
+    const summary = JSON.parse(renewed.stdin) as HookSummary;
+    expect(summary).toMatchObject({ event: 'client-renewed', command: 'rotate', ok: true });
+    const [app] = summary.clients;
+    expect(app?.name).toBe('app');
+    expect(app?.files).toContain(path.join(work, 'app', 'app.cert.pem'));
+    // the serial the hook was told is the one in the bundle, as openssl reads it
+    const x509 = spawnSync(
+      'openssl',
+      ['x509', '-noout', '-serial', '-in', path.join(work, 'app', 'app.cert.pem')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(x509.stdout.trim()).toBe(`serial=${app?.serial}`);
+    noSecretIn(renewed.stdin);
+    noSecretIn(JSON.stringify(renewed.env));
+    expect(renewed.env.DEPLOY_TLS_HOOK_EVENT).toBe('client-renewed');
+    expect(JSON.parse(given('success.json').stdin)).toMatchObject({ event: 'success', ok: true });
+    expect(readFileSync(textfile, 'utf8')).toContain('deploy_tls_last_run_success{command="rotate"} 1');
+  });
+});
+
+describe('status and verify of a fleet with one broker down', () => {
+  const statusPage = path.join(work, 'status.html');
+  const verifyPage = path.join(work, 'verify.html');
+  let status: { code: number; stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    await sshOk(node(3), '/opt/hivemq/bin/hivemq-service stop', 90_000);
+    status = await deployTls([
+      'status',
+      '--inventory',
+      inventory,
+      '--prometheus',
+      textfile,
+      '--html',
+      statusPage,
+    ]);
+    const verified = await deployTls([
+      'verify',
+      '--inventory',
+      inventory,
+      '--timeout',
+      '5',
+      '--html',
+      verifyPage,
+    ]);
+    expect(verified.code).toBe(1);
+  }, 300_000);
+
+  it("status --prometheus: promtool accepts the file; broker3 is down, the run failed, rotate's run is kept", async () => {
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain('broker3');
+    const text = readFileSync(textfile, 'utf8');
+    const promtool = await requireTool('promtool', 'prometheus');
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+    expect(statSync(textfile).mode & 0o777).toBe(0o644);
     expect(text).toContain('deploy_tls_listener_up{node="broker3",listener="secure-listener"} 0');
     expect(text).toContain('deploy_tls_listener_up{node="broker1",listener="secure-listener"} 1');
     expect(text).toContain(
       'deploy_tls_certificate_served_matches_deployed{node="broker2",listener="secure-listener"} 1',
     );
     expect(text).toContain('deploy_tls_last_run_success{command="status"} 0');
+    expect(text).toContain('deploy_tls_last_run_success{command="rotate"} 1'); // merged, not overwritten
     expect(text.match(/deploy_tls_certificate_expiry_timestamp_seconds\{role="node"/g)).toHaveLength(2);
+    for (const role of ['root', 'intermediate'])
+      expect(text).toMatch(
+        new RegExp(`deploy_tls_certificate_expiry_timestamp_seconds\\{role="${role}",name="[^"]+"\\} \\d+`),
+      );
+    // the client bundle's expiry is the notAfter openssl reads from its cert.pem
+    const endDate = spawnSync(
+      'openssl',
+      [
+        'x509',
+        '-noout',
+        '-enddate',
+        '-in',
+        path.join(work, 'clients', 'mqtt-client', 'mqtt-client.cert.pem'),
+      ],
+      { encoding: 'utf8' },
+    ).stdout.replace(/^notAfter=/, '');
+    expect(text).toContain(
+      `deploy_tls_certificate_expiry_timestamp_seconds{role="client",name="mqtt-client"} ${new Date(endDate).getTime() / 1000}`,
+    );
   });
 
-  it('Chromium renders one row per node and marks broker3', async () => {
+  it('status --html and verify --html: Chromium renders one row per node and marks broker3', async () => {
     const chromium = await requireTool('chromium', 'chromium');
-    const input: FleetReportInput = {
-      title: 'deploy-tls fleet report: sandbox',
-      generatedAt: now,
-      ca: {
-        root: { ...ca.root, notAfter: new Date(ca.root.notAfter) },
-        intermediate: { ...ca.intermediate, notAfter: new Date(ca.intermediate.notAfter) },
-      },
-      nodes: status.nodes.map((row) => ({
-        node: row.node,
-        served:
-          row.served && row.notAfter
-            ? { subject: '', serial: row.served, sans: row.sans, notAfter: new Date(row.notAfter) }
-            : undefined,
-        servedMatchesDeployed: row.servedIsRecorded,
-        listenerUp: row.listener === 'reachable',
-        lastChange: row.lastChange,
-        problem: row.problem,
-      })),
-      checks: verify.results,
+    const render = (page: string) => {
+      const dump = spawnSync(
+        chromium,
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          `--user-data-dir=${path.join(work, 'chromium-profile')}`,
+          '--dump-dom',
+          `file://${page}`,
+        ],
+        { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      );
+      expect(dump.status, dump.stderr).toBe(0);
+      return dump.stdout;
     };
-    const page = path.join(work, 'report.html');
-    writeFileSync(page, renderFleetReport(input));
-    const profile = path.join(work, 'chromium-profile');
-    const dump = spawnSync(
-      chromium,
+    const rowsOf = (html: string, table: string) =>
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${profile}`,
-        '--dump-dom',
-        `file://${page}`,
-      ],
-      { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-    );
-    expect(dump.status, dump.stderr).toBe(0);
-    const fleet = dump.stdout.split('<table class="fleet"')[1]?.split('</table>')[0] ?? '';
-    const rows = [...fleet.matchAll(/data-node="([^"]+)" data-status="(\w+)"/g)];
-    expect(rows.map((r) => [r[1], r[2]])).toEqual([
+        ...(html.split(`<table class="${table}"`)[1]?.split('</table>')[0] ?? '').matchAll(
+          /data-node="([^"]+)" data-status="(\w+)"/g,
+        ),
+      ].map((r) => [r[1], r[2]]);
+    const expected = [
       ['broker1', 'ok'],
       ['broker2', 'ok'],
       ['broker3', 'failed'],
-    ]);
-    expect(dump.stdout).toContain('<td class="fail"');
+    ];
+    const statusDom = render(statusPage);
+    expect(rowsOf(statusDom, 'fleet')).toEqual(expected);
+    expect(statusDom).toContain('data-ca="root CA"');
+    const verifyDom = render(verifyPage);
+    expect(rowsOf(verifyDom, 'matrix')).toEqual(expected);
+    expect(verifyDom).toContain('<td class="fail"');
+    expect(statSync(verifyPage).mode & 0o777).toBe(0o644);
   });
 });

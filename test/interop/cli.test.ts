@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { requireBuiltCli, runCli, treeHashes } from '../helpers/cli.js';
+import { CLI, requireBuiltCli, runCli, treeHashes } from '../helpers/cli.js';
 
 const CA_PASSWORD = 'ca-secret-Aa1';
 const STORE_PASSWORD = 'store-secret-Bb2';
@@ -193,5 +193,32 @@ describe('deploy-tls CLI', () => {
     const result = runCli(['ca', 'show', '--nope']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown option '--nope'");
+  });
+
+  it('--print-systemd from a checkout prints the unit and warns that it points into the checkout', () => {
+    const inventory = join(work, 'prod.yaml');
+    const result = runCli(['rotate', '--inventory', inventory, '--schedule', '0 3 * * *', '--print-systemd']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`"${CLI}" "rotate" "--inventory" "${inventory}"`);
+    expect(result.stderr).toBe(
+      `! the unit runs deploy-tls from ${CLI}, outside an installed package: moving or deleting that folder stops rotation. Install it (npm install --global deploy-tls) and print the unit again\n`,
+    );
+  });
+
+  it('refuses a hook it cannot split, a relative alert program and a textfile name node_exporter ignores, before connecting', () => {
+    const inventory = join(work, 'missing.yaml');
+    const hook = runCli(['rotate', '--inventory', inventory, '--on-failure', 'page "ops']);
+    expect(hook.code).toBe(2);
+    expect(hook.stderr).toContain('--on-failure: the quote " is never closed');
+    const relative = runCli([
+      ...['rotate', '--inventory', inventory, '--schedule', '0 3 * * *', '--print-systemd'],
+      ...['--on-failure', 'logger failed'],
+    ]);
+    expect(relative.code).toBe(2);
+    expect(relative.stderr).toContain('the alert command must start with an absolute path, not "logger"');
+    const textfile = runCli(['status', '--inventory', inventory, '--prometheus', join(work, 'metrics.txt')]);
+    expect(textfile.code).toBe(2);
+    expect(textfile.stderr).toContain('reads only files named *.prom');
+    expect(textfile.stderr).not.toContain('missing.yaml'); // refused before the inventory is read
   });
 });

@@ -2,13 +2,15 @@
 // folder outside the checkout. Proves the tarball carries everything (templates, dependencies) and
 // that nothing reaches back into the checkout.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuiltCli } from '../helpers/cli.js';
+import { CRON_LOG, cronCommand } from '../helpers/cron.js';
 import { bashComplete } from '../helpers/shell-completion.js';
+import { requireTool } from '../helpers/system-tools.js';
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(CHECKOUT, 'package.json'), 'utf8')) as { version: string };
@@ -109,5 +111,53 @@ describe('the packed package, installed globally', () => {
       '-h',
       '--help',
     ]);
+  });
+
+  it('prints a systemd unit and a crontab line that run the installed command, as systemd and cron read them', async () => {
+    const fleet = join(elsewhere, 'fleet 100% $x');
+    mkdirSync(fleet);
+    const inventory = join(fleet, 'prod.yaml');
+    const schedule = ['rotate', '--inventory', inventory, '--schedule', '0 3 * * *'];
+    const units = installed([
+      ...schedule,
+      '--print-systemd',
+      '--on-failure',
+      '/usr/bin/logger -t deploy-tls',
+    ]);
+    expect(units.stderr).toBe(''); // no warning: this is an installed package
+    expect(units.code).toBe(0);
+    const quoted = inventory.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+    const execStart = units.stdout.split('\n').find((line) => line.startsWith('ExecStart="/'));
+    expect(execStart).toContain(` "${bin}" "rotate" "--inventory" "${quoted}" "--on-failure" `);
+    const analyze = await requireTool('systemd-analyze', 'systemd');
+    const unitDir = mkdtempSync(join(tmpdir(), 'deploy-tls-installed-units-'));
+    const [service, timer, alert] = units.stdout.split(/^(?=# \/etc\/systemd\/system\/)/m);
+    writeFileSync(join(unitDir, 'deploy-tls-rotate.service'), service as string);
+    writeFileSync(join(unitDir, 'deploy-tls-rotate.timer'), timer as string);
+    writeFileSync(join(unitDir, 'deploy-tls-alert@deploy-tls-rotate.service.service'), alert as string);
+    const verified = spawnSync(
+      analyze,
+      [
+        'verify',
+        '--man=no',
+        './deploy-tls-rotate.service',
+        './deploy-tls-rotate.timer',
+        './deploy-tls-alert@deploy-tls-rotate.service.service',
+      ],
+      { cwd: unitDir, encoding: 'utf8' },
+    );
+    expect(`${verified.stdout}${verified.stderr}`).toBe('');
+    expect(verified.status).toBe(0);
+
+    const cron = installed([...schedule, '--print-cron']);
+    expect(cron.stderr).toBe('');
+    const entry = cron.stdout.split('\n').find((line) => line.startsWith('0 3 * * * '));
+    // as cron would run it: the installed command starts in the inventory's folder and gets its path unchanged
+    const ran = spawnSync('/bin/sh', ['-c', cronCommand(entry as string).replace(CRON_LOG, '')], {
+      env: { PATH: '/usr/bin:/bin', HOME: elsewhere },
+      encoding: 'utf8',
+    });
+    expect(ran.stderr).toContain(`cannot read the inventory ${inventory}`);
+    expect(ran.status).toBe(2);
   });
 });

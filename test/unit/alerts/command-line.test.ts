@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, systemdQuote } from '../../../src/alerts/command-line.js';
+import { formatCommandLine, parseCommandLine, systemdQuote } from '../../../src/alerts/command-line.js';
 import { alertUnit, execLine, ON_FAILURE, rotateProgram } from '../../../src/alerts/systemd.js';
 
 describe('parseCommandLine', () => {
@@ -19,6 +19,13 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(text, '--on-failure')).toEqual(argv);
   });
 
+  it.each([
+    [['/usr/local/bin/page', 'ops team', '', 'say "hi"', "it's", 'a\\b', '$HOME', '100%', ';']],
+    [['notify-send', '--urgency=critical', 'deploy-tls']],
+  ])('formatCommandLine(%j) reads back as the same argv', (argv) => {
+    expect(parseCommandLine(formatCommandLine(argv), '--on-failure')).toEqual(argv);
+  });
+
   it('refuses an open quote and an empty command, naming where', () => {
     expect(() => parseCommandLine('notify "oops', 'clients[0].onRenew')).toThrow(
       'clients[0].onRenew: the quote " is never closed',
@@ -35,6 +42,8 @@ describe('systemd lines', () => {
     expect(execLine(['/usr/bin/node', '/usr/local/bin/deploy-tls'])).toBe(
       '"/usr/bin/node" "/usr/local/bin/deploy-tls"',
     );
+    // variables are substituted in arguments, never in the executable's path (systemd.service(5))
+    expect(execLine(['/opt/$node/bin/node', '$x'])).toBe('"/opt/$node/bin/node" "$$x"');
   });
 
   it('runs the installed bin link with an absolute node, and warns about a checkout', () => {

@@ -177,6 +177,42 @@ nodes:
       'prod.yaml:2:8 nodes: an inventory needs at least one node',
     ]);
   });
+
+  it("splits a client's onRenew into argv without a shell, its program found like every path", () => {
+    const text = `ca: { dir: ./pki, password: { env: X } }
+clients:
+  - name: app
+    password: { env: APP_PASSWORD }
+    onRenew: ./hooks/reload "app server" '$HOME'
+  - name: mail
+    password: { env: MAIL_PASSWORD }
+    onRenew: systemctl reload mosquitto
+nodes: [{ name: b1, host: b1.example.com }]
+`;
+    const [app, mail] = parseInventory(text, '/srv/deploy/prod.yaml', env).clients;
+    expect(app?.onRenew).toEqual({
+      argv: ['/srv/deploy/hooks/reload', 'app server', '$HOME'],
+      cwd: '/srv/deploy',
+    });
+    expect(mail?.onRenew?.argv).toEqual(['systemctl', 'reload', 'mosquitto']);
+  });
+
+  it('names the file, line and column of an onRenew that cannot be split', () => {
+    const text = `ca: { dir: ./pki, password: { env: X } }
+clients:
+  - name: app
+    password: { env: APP_PASSWORD }
+    onRenew: 'notify "oops'
+  - name: other
+    password: { env: OTHER_PASSWORD }
+    onRenew: ""
+nodes: [{ name: b1, host: b1.example.com }]
+`;
+    expect(problemsOf(text)).toEqual(['prod.yaml:8:14 clients[1].onRenew: must not be empty']);
+    expect(problemsOf(text.replace('onRenew: ""', 'onRenew: ok'))).toEqual([
+      'prod.yaml:5:14 clients[0].onRenew: the quote " is never closed',
+    ]);
+  });
 });
 
 describe('hostile and out-of-bounds values', () => {

@@ -1,14 +1,18 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJitter, parseSchedule, runSchedule } from '../../../src/schedule/schedule.js';
 import { crontabLine, onCalendar, systemdUnits } from '../../../src/schedule/units.js';
+import { CRON_LOG, cronCommand } from '../../helpers/cron.js';
 
 const unit = {
   schedule: '0 3 * * *',
   jitterMs: 600_000,
-  node: '/usr/bin/node',
-  cli: '/srv/deploy-tls/dist/cli/main.js',
-  inventory: '/srv/deploy-tls/prod.yaml',
-  workingDirectory: '/srv/deploy-tls',
+  program: ['/usr/bin/node', '/usr/local/bin/deploy-tls'],
+  inventory: '/srv/fleet/prod.yaml',
+  args: ['--renew-before', '30d', '--on-failure', '/usr/local/bin/page "ops team"'],
 };
 
 describe('rotation schedule', () => {
@@ -28,17 +32,61 @@ describe('rotation schedule', () => {
     expect(parseJitter('10m')).toBe(600_000);
   });
 
-  it('prints a service + timer pair and a crontab line that run rotate on the inventory', () => {
-    const units = systemdUnits(unit);
-    expect(units).toContain(
-      'ExecStart=/usr/bin/node /srv/deploy-tls/dist/cli/main.js rotate --inventory /srv/deploy-tls/prod.yaml',
+  it('prints the service, the timer, and with a failure command OnFailure= and the alert template', () => {
+    const plain = systemdUnits(unit);
+    expect(plain).toContain(
+      'ExecStart="/usr/bin/node" "/usr/local/bin/deploy-tls" "rotate" "--inventory" "/srv/fleet/prod.yaml" "--renew-before" "30d" "--on-failure" "/usr/local/bin/page \\"ops team\\""',
     );
-    expect(units).toContain('OnCalendar=*-*-* 03:00:00');
-    expect(units).toContain('RandomizedDelaySec=600');
-    expect(units).toContain('Persistent=true');
-    expect(crontabLine(unit)).toMatch(
-      /^0 3 \* \* \* cd \/srv\/deploy-tls && \/usr\/bin\/node .* rotate --inventory \/srv\/deploy-tls\/prod\.yaml/m,
-    );
+    expect(plain).toContain('WorkingDirectory=/srv/fleet');
+    expect(plain).toContain('OnCalendar=*-*-* 03:00:00');
+    expect(plain).toContain('RandomizedDelaySec=600');
+    expect(plain).toContain('Persistent=true');
+    expect(plain).not.toContain('OnFailure=');
+    const alerting = systemdUnits({ ...unit, alert: ['/usr/local/bin/page', 'ops team'] });
+    const headers = [...alerting.matchAll(/^# \/etc\/systemd\/system\/(\S+)$/gm)].map((m) => m[1]);
+    expect(headers).toEqual([
+      'deploy-tls-rotate.service',
+      'deploy-tls-rotate.timer',
+      'deploy-tls-alert@.service',
+    ]);
+    expect(alerting).toContain('OnFailure=deploy-tls-alert@%n.service');
+    expect(alerting).toContain('ExecStart="/usr/local/bin/page" "ops team"');
+  });
+
+  it('prints a crontab line whose paths reach deploy-tls unchanged through cron and sh', () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'deploy-tls-cron-')), `fleet 100% 'a' $HOME \\%`);
+    mkdirSync(folder);
+    const line = crontabLine({
+      ...unit,
+      // a program that prints the folder it runs in and the arguments it got
+      program: [
+        process.execPath,
+        '-e',
+        'console.log(JSON.stringify([process.cwd(), ...process.argv.slice(1)]))',
+        '--',
+      ],
+      inventory: join(folder, 'prod %s.yaml'),
+      args: ['--prometheus', '/var/lib/node_exporter/100%.prom'],
+    });
+    const [comment, entry] = line.trimEnd().split('\n');
+    expect(comment).toMatch(/^# /);
+    expect(entry).toMatch(/^0 3 \* \* \* cd /);
+    const command = cronCommand(entry as string).replace(CRON_LOG, '');
+    const ran = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
+    expect(ran.stderr).toBe('');
+    expect(JSON.parse(ran.stdout)).toEqual([
+      folder,
+      'rotate',
+      '--inventory',
+      join(folder, 'prod %s.yaml'),
+      '--prometheus',
+      '/var/lib/node_exporter/100%.prom',
+    ]);
+  });
+
+  it('the cron emulation above is strict: an unescaped % cuts the command', () => {
+    expect(cronCommand('0 3 * * * echo 100%done')).toBe('echo 100');
+    expect(cronCommand('0 3 * * * echo 100\\%done')).toBe('echo 100%done');
   });
 
   it('runs at each cron time, survives a failed run, logs the next run, adds jitter', async () => {
