@@ -38,15 +38,3 @@ export function formatCommandLine(argv: readonly string[]): string {
     .map((word) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `"${word.replace(/[\\"]/g, '\\$&')}"`))
     .join(' ');
 }
-
-/**
- * One argument for a systemd command line (ExecStart=, ExecStopPost=): double-quoted, with \ and "
- * escaped (C-style escapes are resolved inside quotes), % doubled (specifiers are expanded even inside
- * quotes) and $ doubled (environment variables are substituted), per systemd.service(5) and systemd.unit(5).
- */
-export function systemdQuote(word: string, executable = false): string {
-  if (/[\n\r]/.test(word)) throw new InputError('a systemd command line cannot hold a line break');
-  const quoted = word.replace(/[\\"]/g, '\\$&').replace(/%/g, '%%');
-  // systemd substitutes variables in arguments only: a "$" of the executable's path stays as it is.
-  return `"${executable ? quoted : quoted.replace(/\$/g, '$$$$')}"`;
-}

@@ -3,7 +3,7 @@
 // crashed before its hooks ran).
 import { isAbsolute } from 'node:path';
 import { InputError } from '../errors.js';
-import { systemdQuote } from './command-line.js';
+import { systemdExecWord } from '../schedule/quote.js';
 
 export const ALERT_UNIT = 'deploy-tls-alert@.service';
 
@@ -27,7 +27,7 @@ export function rotateProgram(options: { execPath: string; script: string; realS
 
 /** An ExecStart= value from argv, every word quoted for systemd. */
 export function execLine(argv: readonly string[]): string {
-  return argv.map((word, i) => systemdQuote(word, i === 0)).join(' ');
+  return argv.map((word, i) => systemdExecWord(word, i === 0)).join(' ');
 }
 
 /** The line for the rotate service's [Unit] section: %n is the failing unit's full name. */

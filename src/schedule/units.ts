@@ -3,7 +3,7 @@
 // crontab line. The service half and the alert template are alerts/systemd.ts's.
 import { alertUnit, rotateService } from '../alerts/systemd.js';
 import { UsageError } from '../errors.js';
-import { shellQuote } from '../remote/remote.js';
+import { crontabCommand, crontabWord } from './quote.js';
 
 /** systemd's OnCalendar= for a plain five-field cron expression (numbers, *, lists, ranges, steps). */
 export function onCalendar(expression: string): string {
@@ -60,21 +60,10 @@ WantedBy=timers.target
   return [service, timer, ...(options.alert ? [alertUnit(options.alert)] : [])].join('\n');
 }
 
-/**
- * One word of a crontab command. cron hands the command to /bin/sh, so the word is quoted for sh;
- * but before that cron turns every "%" not escaped by a backslash into a line break and feeds what
- * follows as stdin (crontab(5)). So each "%" is written as "\%" outside the quotes, where cron
- * takes the backslash away and sh reads the "%" as itself.
- */
-export function crontabWord(word: string): string {
-  if (/[\n\r]/.test(word)) throw new UsageError('a crontab line cannot hold a line break');
-  return word.split('%').map(shellQuote).join('\\%');
-}
-
 export function crontabLine(options: UnitOptions): string {
   const folder = options.inventory.replace(/\/[^/]*$/, '') || '/';
   const command = [...options.program, 'rotate', '--inventory', options.inventory, ...options.args];
   return `# deploy-tls rotation; passwords: point the inventory at files ({ file: … }), cron has no secrets of its own
-${options.schedule} cd ${crontabWord(folder)} && ${command.map(crontabWord).join(' ')} >> /var/log/deploy-tls-rotate.log 2>&1
+${options.schedule} cd ${crontabWord(folder)} && ${crontabCommand(command)} >> /var/log/deploy-tls-rotate.log 2>&1
 `;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCommandLine, parseCommandLine, systemdQuote } from '../../../src/alerts/command-line.js';
+import { formatCommandLine, parseCommandLine } from '../../../src/alerts/command-line.js';
 import { alertUnit, execLine, ON_FAILURE, rotateProgram } from '../../../src/alerts/systemd.js';
 
 describe('parseCommandLine', () => {
@@ -36,9 +36,11 @@ describe('parseCommandLine', () => {
 
 describe('systemd lines', () => {
   it('quotes every word so that systemd neither splits, expands specifiers nor substitutes variables', () => {
-    expect(systemdQuote('/etc/deploy tls/prod.yaml')).toBe('"/etc/deploy tls/prod.yaml"');
-    expect(systemdQuote('100% "$HOME" \\')).toBe('"100%% \\"$$HOME\\" \\\\"');
-    expect(() => systemdQuote('a\nExecStartPost=/bin/evil')).toThrow('line break');
+    expect(execLine(['/usr/bin/node', '/etc/deploy tls/prod.yaml'])).toBe(
+      '"/usr/bin/node" "/etc/deploy tls/prod.yaml"',
+    );
+    expect(execLine(['/usr/bin/node', '100% "$HOME" \\'])).toBe('"/usr/bin/node" "100%% \\"$$HOME\\" \\\\"');
+    expect(() => execLine(['/usr/bin/node', 'a\nExecStartPost=/bin/evil'])).toThrow('control character');
     expect(execLine(['/usr/bin/node', '/usr/local/bin/deploy-tls'])).toBe(
       '"/usr/bin/node" "/usr/local/bin/deploy-tls"',
     );
