@@ -14,7 +14,7 @@ import { storePasswords } from '../../src/keystore/index.js';
 import { readCaCertificates } from '../../src/pki/ca.js';
 import { caLayout } from '../../src/pki/index.js';
 import { createSshConnector, localContext } from '../../src/remote/connector.js';
-import { selectTargets } from '../../src/rollout/targets.js';
+import { managedListeners, selectTargets } from '../../src/rollout/targets.js';
 import { Secret } from '../../src/secret.js';
 import { sandboxLayout } from '../sandbox/layout.js';
 
@@ -61,14 +61,13 @@ async function oneNode(index: number): Promise<number> {
   const { node } = target;
   const remote = await connector.connect(target.ssh);
   try {
-    await gatherNodeFacts(
-      remote,
-      target.paths,
-      node.tls.keystore.format,
-      wrongPasswords,
-      intermediateX509,
-      target.ssh.become,
-    );
+    await gatherNodeFacts(remote, target.paths, {
+      home: node.hivemq.home,
+      listeners: managedListeners(node),
+      passwords: wrongPasswords,
+      intermediate: intermediateX509,
+      become: target.ssh.become,
+    });
     const dir = `${node.tls.dir}/bench`;
     const files = [`${dir}/hivemq-keystore.jks`, `${dir}/hivemq-truststore.jks`, `${dir}/config.xml`];
     await backupFiles(remote, `${dir}/backup`, files, new Date());

@@ -3,8 +3,11 @@
 // travel as Secret): printing and applying are elsewhere.
 import type { DeployTlsError } from '../errors.js';
 import type { PendingChange } from '../facts/pending.js';
-import type { ClientAuthMode } from '../hivemq/config.js';
-import type { StorePasswords } from '../keystore/index.js';
+import type { ClientAuthMode, ListenerType } from '../hivemq/config.js';
+import type { EditionDecision } from '../hivemq/edition.js';
+import type { InstallFacts } from '../hivemq/install-probe.js';
+import type { StorePaths } from '../hivemq/store-paths.js';
+import type { KeystoreFormat, StorePasswords } from '../keystore/index.js';
 import type { KeyType } from '../pki/profiles.js';
 
 export interface DeployedCertificate {
@@ -21,15 +24,32 @@ export interface KeystoreFact {
   exists: boolean;
   /** Opened with the inventory's store and key passwords. */
   opens: boolean;
+  /** What the bytes are, whatever the file is called. */
+  format?: KeystoreFormat;
   certificate?: DeployedCertificate;
   problem?: string;
+}
+
+/** A certificate a truststore makes Java trust. */
+export interface TrustAnchor {
+  /** SHA-256 (hex) of the DER. */
+  fingerprint: string;
+  /** "C=DE, O=Example, CN=Example Intermediate CA" */
+  subject: string;
+  der: Uint8Array;
 }
 
 export interface TruststoreFact {
   exists: boolean;
   opens: boolean;
-  /** SHA-256 fingerprints (hex) of the trusted certificates. */
+  format?: KeystoreFormat;
+  /** SHA-256 fingerprints (hex) of the trusted certificates (the anchors'). */
   certificates: string[];
+  /** What Java trusts from this store: trusted-certificate entries and the certificates of key entries. */
+  anchors: TrustAnchor[];
+  /** Key entries (a private key) in the store: the article's broker truststore holds the client's. */
+  keyEntries: number;
+  problem?: string;
 }
 
 export interface FileOwnership {
@@ -47,17 +67,30 @@ export type ServedFact =
   | { kind: 'refused' }
   | { kind: 'unknown'; reason: string };
 
+/** What one TLS listener of the inventory serves, by its port on the node's address. */
+export interface ServedListener {
+  name: string;
+  port: number;
+  served: ServedFact;
+}
+
 export interface NodeFacts {
   node: string;
   configXml: string | undefined;
   /** Kept when config.xml is rewritten. */
   configOwnership?: FileOwnership;
+  /** The HiveMQ installation: its schema, jar manifest and license files (hivemq/install-probe.ts). */
+  install: InstallFacts;
+  /** Where the keystore and truststore are: where config.xml points, else the inventory's tls.dir. */
+  stores: StorePaths;
   keystore: KeystoreFact;
   truststore: TruststoreFact;
+  /** tls.passwordsIn: environment: the environment file and systemd drop-in as the node has them. */
+  environment?: { file?: string; fileOwnership?: FileOwnership; dropIn?: string };
   /** A change an earlier run installed and never confirmed (facts/pending.ts). */
   pending?: PendingChange;
-  /** What the node's TLS listener serves now; undefined when it was not looked at. */
-  served?: ServedFact;
+  /** What each TLS listener serves now, in the inventory's order; undefined when not looked at. */
+  served?: ServedListener[];
 }
 
 export interface CaState {
@@ -67,29 +100,50 @@ export interface CaState {
   recorded: Readonly<Record<string, string>>;
 }
 
-/** The TLS listener (and Enterprise cluster TLS) the inventory asks config.xml for. */
+/** One TLS listener the inventory asks config.xml for (tcp: <tls-tcp-listener>, websocket: <tls-websocket-listener>). */
+export interface ListenerIntent {
+  type: ListenerType;
+  name: string;
+  port: number;
+  bindAddress: string;
+  /** websocket only. */
+  path?: string;
+  clientAuth: ClientAuthMode;
+  /** [] leaves HiveMQ's defaults (no <protocols>). */
+  protocols?: string[];
+  cipherSuites?: string[];
+}
+
+/** The TLS listeners (and Enterprise cluster TLS) the inventory asks config.xml for. */
 export interface TlsIntent {
-  edition: 'community' | 'enterprise';
-  listener: {
-    name: string;
-    port: number;
-    bindAddress: string;
-    clientAuth: ClientAuthMode;
-    protocols?: string[];
-    cipherSuites?: string[];
-  };
+  /** The node's edition, decided from its installation and the inventory (hivemq/edition.ts). */
+  edition: EditionDecision;
+  /** Every listener deploy-tls manages on the node; all share its keystore and truststore. */
+  listeners: ListenerIntent[];
   passwords: StorePasswords;
-  /** Cluster transport TLS on this bind port (Enterprise only). */
-  cluster?: { bindPort: number };
+  /** Cluster transport TLS (Enterprise only) and why it is (not) written (decideClusterTls). */
+  cluster: { secure: boolean; reason: string; bindPort: number };
+  /**
+   * tls.passwordsIn: environment: config.xml holds ${ENV:…} placeholders and the passwords live in
+   * this file, loaded by the systemd unit through the drop-in, or by the operator's own service.
+   */
+  environment?: { file: string; systemd?: { unit: string; dropIn: string } };
+}
+
+/** A listener a rotation renews: config.xml must already have it. */
+export interface KeptListener {
+  type: ListenerType;
+  name: string;
+  port: number;
+  /** websocket only: where the gate's wss:// round trip goes. */
+  path?: string;
 }
 
 /**
- * What config.xml must say: the inventory's TLS listener, written where it differs; or, for a
- * rotation, whatever the node has, which must then already hold the named listener.
+ * What config.xml must say: the inventory's TLS listeners, written where they differ; or, for a
+ * rotation, whatever the node has, which must then already hold the named listeners.
  */
-export type ConfigIntent =
-  | { kind: 'tls'; tls: TlsIntent }
-  | { kind: 'keep'; listener: { name: string; port: number } };
+export type ConfigIntent = { kind: 'tls'; tls: TlsIntent } | { kind: 'keep'; listeners: KeptListener[] };
 
 export interface NodeIntent {
   node: string;
@@ -134,7 +188,20 @@ export interface NodePlan {
   pending?: PendingChange;
   /** The node serves our certificate, the one in its keystore, but the ledger lacks it: record it. */
   recordServed?: string;
+  /** The edition config.xml is written for, with the evidence (undefined for a rotation). */
+  edition?: EditionDecision;
+  /** Environment mode: the environment file (and systemd drop-in) to write, and why. */
+  environment?: EnvironmentChange;
   action: NodeAction;
+}
+
+export interface EnvironmentChange {
+  path: string;
+  changed: boolean;
+  /** Why it is written: "no /etc/ssl/hivemq/hivemq-tls.env yet", "it holds other passwords". */
+  reason?: string;
+  /** The drop-in for the systemd unit (daemon-reload before the restart when it changes). */
+  dropIn?: { path: string; unit: string; changed: boolean };
 }
 
 /** A node the plan cannot be made for (e.g. a config.xml the editor refuses): that node's error. */
