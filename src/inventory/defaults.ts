@@ -31,13 +31,11 @@ export type EditionSetting = 'auto' | 'community' | 'enterprise';
 
 export interface HivemqSettings {
   home: string;
-  /** hivemq.edition as the inventory has it (default auto): what decideEdition checks the node against. */
-  editionSetting: EditionSetting;
   /**
-   * The edition config.xml is written for until the node's own is read: enterprise only when the
-   * inventory says so, else community, the side that never gets a <cluster>.
+   * auto (default): the node's installation decides (hivemq/edition.ts decideEdition); community or
+   * enterprise: checked against it, and an error when the node's own schema or license says otherwise.
    */
-  edition: 'community' | 'enterprise';
+  edition: EditionSetting;
   serviceUser: string;
   restart: string;
   /** Seconds. */
@@ -64,8 +62,9 @@ export interface ListenerSettings {
 export interface TlsSettings {
   dir: string;
   /**
-   * The first of `listeners`, in the shape the rollout has always read. Kept so that the rollout
-   * works unchanged until it handles `listeners`.
+   * The short form `tls.listener`: merged from the defaults and the node, it gives a listener in
+   * `listeners` the values it leaves out (listeners.ts); once loaded, the first of `listeners`.
+   * Everything that acts on a node reads `listeners`.
    */
   listener: { name: string; port: number; bindAddress: string };
   /** Every TLS listener deploy-tls manages on the node; all share the node's keystore and truststore. */
@@ -106,8 +105,7 @@ export const BUILTIN_DEFAULTS: NodeSettings = {
   },
   hivemq: {
     home: '/opt/hivemq',
-    editionSetting: 'auto',
-    edition: 'community',
+    edition: 'auto',
     serviceUser: 'hivemq',
     restart: 'systemctl restart hivemq',
     // HiveMQ stops in a few seconds and starts in ten or so; a restart still running after three

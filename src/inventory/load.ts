@@ -222,13 +222,7 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       environmentFile:
         settings.tls.environmentFile || `${settings.tls.dir.replace(/\/+$/, '')}/hivemq-tls.env`,
     };
-    const editionSetting = raw.hivemq?.edition ?? input.defaults?.hivemq?.edition ?? 'auto';
-    settings.hivemq = {
-      ...settings.hivemq,
-      editionSetting,
-      edition: editionSetting === 'enterprise' ? 'enterprise' : 'community',
-    };
-    if (settings.cluster.tls === true && editionSetting === 'community')
+    if (settings.cluster.tls === true && settings.hivemq.edition === 'community')
       report(
         ['nodes', index, ...(raw.cluster?.tls === true ? ['cluster', 'tls'] : ['name'])],
         'cluster.tls: true asks for cluster transport TLS, and hivemq.edition: community has no cluster',

@@ -3,10 +3,23 @@
 // A node whose plan cannot be made (its config.xml is broken, its listener missing) is a problem of
 // that node, named, and the other nodes are planned all the same.
 import { DeployTlsError, InputError } from '../errors.js';
-import { readTlsListener } from '../hivemq/config.js';
+import { readTlsListeners } from '../hivemq/config.js';
+import { ENVIRONMENT_FILE_MODE, environmentFileHolds } from '../hivemq/environment.js';
+import { installPaths } from '../hivemq/install-probe.js';
+import { assertValidConfig } from '../hivemq/validate.js';
 import { renewalReason } from '../pki/renewal.js';
-import { configChange, desiredConfig } from './config.js';
-import type { CaState, NodeAction, NodeFacts, NodeIntent, NodePlan, Plan, PlanProblem } from './types.js';
+import { configChange, desiredConfig, desiredDropIn } from './config.js';
+import type {
+  CaState,
+  EnvironmentChange,
+  NodeAction,
+  NodeFacts,
+  NodeIntent,
+  NodePlan,
+  Plan,
+  PlanProblem,
+  TlsIntent,
+} from './types.js';
 
 export interface PlanInput {
   intent: NodeIntent;
@@ -21,59 +34,85 @@ export function buildPlan<T extends PlanInput>(
   inputs: readonly T[],
   ca: CaState,
   now: Date,
+  earlier: readonly PlanProblem[] = [],
 ): { plan: Plan; planned: (T & { plan: NodePlan })[] } {
   const planned: (T & { plan: NodePlan })[] = [];
-  const problems: PlanProblem[] = [];
+  const problems: PlanProblem[] = [...earlier];
   for (const input of inputs) {
     try {
       planned.push({ ...input, plan: planNode(input.intent, input.facts, ca, now) });
     } catch (error) {
-      problems.push({ node: input.intent.node, error: nodeError(error, input.intent.node) });
+      problems.push(planProblem(error, input.intent.node));
     }
   }
   return { plan: { createdAt: now, nodes: planned.map((p) => p.plan), problems }, planned };
 }
 
+/** A node whose plan cannot be made, named: for steps before buildPlan (its intent) too. */
+export function planProblem(error: unknown, node: string): PlanProblem {
+  return { node, error: nodeError(error, node) };
+}
+
+const TLS_TAG = { tcp: 'tls-tcp-listener', websocket: 'tls-websocket-listener' } as const;
+
 function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date): NodePlan {
   const current = facts.configXml ?? '';
-  const listenerName =
-    intent.config.kind === 'tls' ? intent.config.tls.listener.name : intent.config.listener.name;
-  const listener = readTlsListener(current, listenerName);
-  if (intent.config.kind === 'keep' && !listener) {
-    throw new DeployTlsError(`has no <tls-tcp-listener> named ${listenerName}: nothing to rotate`, {
-      hint: 'roll mutual TLS out first: deploy-tls --inventory FILE',
-      exitCode: 2,
-    });
+  const wanted = intent.config.kind === 'tls' ? intent.config.tls.listeners : intent.config.listeners;
+  const existing = readTlsListeners(current);
+  // As applyTlsConfig and storePaths match them: by type and name, else unnamed of the type on the port.
+  const inConfig = wanted.flatMap((listener) => {
+    const found =
+      existing.find((e) => e.type === listener.type && e.name === listener.name) ??
+      existing.find((e) => e.type === listener.type && e.name === undefined && e.port === listener.port);
+    return found ? [{ listener, port: found.port ?? listener.port }] : [];
+  });
+  if (intent.config.kind === 'keep' && inConfig.length < wanted.length) {
+    const missing = wanted.filter((l) => !inConfig.some((found) => found.listener === l));
+    throw new DeployTlsError(
+      `has no ${missing.map((l) => `<${TLS_TAG[l.type]}> named ${l.name}`).join(', ')}: nothing to rotate`,
+      { hint: 'roll mutual TLS out first: deploy-tls --inventory FILE', exitCode: 2 },
+    );
   }
+  checkFiles(intent);
   const issueReasons = certificateReasons(intent, facts, now);
   const truststoreReason = truststoreDiffers(ca, facts);
-  const config = configChange(intent.configPath, current, desiredConfig(current, intent));
+  const desired = desiredConfig(current, intent);
+  const config = configChange(intent.configPath, current, desired);
+  // A config that does not validate is never written: CE would start on its defaults (plain MQTT).
+  if (config.changed) checkSchema(desired, facts, intent);
+  const environment = environmentChange(intent, facts);
   const replaceKeystore = issueReasons.length > 0;
   const deployed = facts.keystore.certificate;
   const restartReason = config.changed
     ? undefined
-    : notInEffect(facts, listener !== undefined, replaceKeystore ? undefined : deployed?.serial);
+    : (notInEffect(
+        facts,
+        inConfig.map((found) => found.listener.name),
+        replaceKeystore ? undefined : deployed?.serial,
+      ) ?? environmentRestart(environment));
   // A pending hot reload is finished by watching for it (HiveMQ re-hashes on its own); anything
   // else not in effect needs a restart.
-  const finishReload = !config.changed && facts.pending?.action === 'hot-reload';
+  const finishReload = !config.changed && !environment?.changed && facts.pending?.action === 'hot-reload';
   const action: NodeAction =
     (config.changed || restartReason) && !finishReload
       ? 'restart'
       : replaceKeystore || truststoreReason || restartReason
         ? 'hot-reload'
         : 'none';
-  const listenerPort =
-    intent.config.kind === 'tls' ? intent.config.tls.listener.port : intent.config.listener.port;
+  const servedSerials = (facts.served ?? []).flatMap((l) =>
+    l.served.kind === 'serial' ? [l.served.serial] : [],
+  );
   // Served, ours, and what the keystore holds, but missing from the ledger (a run killed after the
-  // write): recorded, not re-issued.
-  const served = facts.served?.kind === 'serial' ? facts.served.serial : undefined;
+  // write, or a fleet set up by hand with this CA): recorded, not re-issued.
   const recordServed =
     action === 'none' &&
     deployed?.issuedByCa &&
-    served === deployed.serial &&
-    ca.recorded[intent.node] !== served
-      ? served
+    servedSerials.includes(deployed.serial) &&
+    ca.recorded[intent.node] !== deployed.serial
+      ? deployed.serial
       : undefined;
+  const [first] = inConfig;
+  const beforeSerial = deployed?.serial ?? servedSerials[0];
   return {
     node: intent.node,
     issueReasons,
@@ -82,13 +121,101 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
     replaceTruststore: truststoreReason !== undefined,
     truststoreReason,
     config,
-    servedBefore:
-      listener && deployed ? { serial: deployed.serial, port: listener.port ?? listenerPort } : undefined,
+    servedBefore: first && beforeSerial ? { serial: beforeSerial, port: first.port } : undefined,
     restartReason,
     pending: facts.pending,
     recordServed,
+    edition: intent.config.kind === 'tls' ? intent.config.tls.edition : undefined,
+    environment,
     action,
   };
+}
+
+/**
+ * The node's own conf/config.xsd judges every config.xml deploy-tls would write. Without one,
+ * nothing is written: an unchecked config that HiveMQ CE cannot read makes it start on its defaults.
+ */
+function checkSchema(desired: string, facts: NodeFacts, intent: NodeIntent): void {
+  const xsd = facts.install.configXsd;
+  if (xsd === undefined)
+    throw new InputError(
+      `${installPaths(facts.install.home).xsd} is missing, and deploy-tls writes no config.xml that the node's own schema has not checked`,
+      {
+        hint: 'restore conf/config.xsd from the HiveMQ archive of the installed version (HiveMQ ships it there), or check hivemq.home',
+      },
+    );
+  assertValidConfig(desired, xsd, intent.node, intent.configPath);
+}
+
+/**
+ * The files a change may write must be different files, with different names: one file cannot
+ * be both keystore and truststore (the article's cluster section uses the keystore as truststore),
+ * and a backup keeps each file under its name.
+ */
+function checkFiles(intent: NodeIntent): void {
+  if (intent.keystorePath === intent.truststorePath)
+    throw new InputError(
+      `config.xml uses ${intent.keystorePath} as keystore and as truststore, and deploy-tls writes a truststore of its own (the CA's intermediate)`,
+      {
+        hint: "point the listener's <truststore><path> at a file of its own in config.xml, or remove that <truststore>",
+      },
+    );
+  const environment = intent.config.kind === 'tls' ? intent.config.tls.environment : undefined;
+  const paths = [
+    intent.keystorePath,
+    intent.truststorePath,
+    intent.configPath,
+    ...(environment ? [environment.file] : []),
+    ...(environment?.systemd ? [environment.systemd.dropIn] : []),
+  ];
+  const byName = new Map<string, string>();
+  for (const path of paths) {
+    const name = path.split('/').pop() ?? path;
+    const other = byName.get(name);
+    if (other !== undefined && other !== path)
+      throw new InputError(
+        `${other} and ${path} share the name "${name}", and a backup keeps each file by its name`,
+        {
+          hint: 'rename one of them (in config.xml or the inventory)',
+        },
+      );
+    byName.set(name, path);
+  }
+}
+
+/** Environment mode: whether the environment file and the drop-in hold what they must. */
+function environmentChange(intent: NodeIntent, facts: NodeFacts): EnvironmentChange | undefined {
+  if (intent.config.kind !== 'tls' || !intent.config.tls.environment) return undefined;
+  const tls = intent.config.tls;
+  const { file, systemd } = tls.environment as NonNullable<TlsIntent['environment']>;
+  const have = facts.environment;
+  const ownership = have?.fileOwnership;
+  const reason =
+    have?.file === undefined
+      ? `no ${file} yet`
+      : !environmentFileHolds(have.file, file, tls.passwords)
+        ? `${file} holds other passwords`
+        : ownership && (ownership.owner !== 'root' || (ownership.mode & 0o777) !== ENVIRONMENT_FILE_MODE)
+          ? `${file} is ${ownership.owner}'s, mode ${(ownership.mode & 0o777).toString(8)}: it must be root's, 0600`
+          : undefined;
+  const dropIn = systemd
+    ? { path: systemd.dropIn, unit: systemd.unit, changed: have?.dropIn !== desiredDropIn(tls) }
+    : undefined;
+  return {
+    path: file,
+    changed: reason !== undefined,
+    ...(reason ? { reason } : {}),
+    ...(dropIn ? { dropIn } : {}),
+  };
+}
+
+/** HiveMQ puts ${ENV:…} values into config.xml when it starts: a changed file needs a restart. */
+function environmentRestart(environment: EnvironmentChange | undefined): string | undefined {
+  if (environment?.dropIn?.changed)
+    return `the ${environment.dropIn.unit} unit must load ${environment.path}: ${environment.dropIn.path} is new or changes (daemon-reload, then restart)`;
+  if (environment?.changed)
+    return `${environment.reason}: HiveMQ reads the \${ENV:…} passwords only when it starts`;
+  return undefined;
 }
 
 /**
@@ -96,16 +223,18 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
  * A change an earlier run never confirmed, a listener that does not answer, or a served serial
  * other than the keystore's all mean the files on disk are not in effect; a restart loads them.
  */
-function notInEffect(facts: NodeFacts, hasListener: boolean, keystoreSerial: string | undefined) {
+function notInEffect(facts: NodeFacts, inConfig: readonly string[], keystoreSerial: string | undefined) {
   if (facts.pending) {
     const { started, serial } = facts.pending;
     return `finish an interrupted change (started ${started}, serial ${serial}): its files are installed, deploy-tls never saw them served`;
   }
-  if (!hasListener || !facts.served) return undefined;
-  if (facts.served.kind === 'refused')
-    return 'the TLS listener in config.xml refuses connections: the broker has not loaded it';
-  if (facts.served.kind === 'serial' && keystoreSerial && facts.served.serial !== keystoreSerial)
-    return `it serves ${facts.served.serial} while its keystore holds ${keystoreSerial}`;
+  const served = (facts.served ?? []).filter((listener) => inConfig.includes(listener.name));
+  const refused = served.find((listener) => listener.served.kind === 'refused');
+  if (refused)
+    return `the TLS listener ${refused.name} in config.xml refuses connections: the broker has not loaded it`;
+  for (const { name, served: fact } of served)
+    if (fact.kind === 'serial' && keystoreSerial && fact.serial !== keystoreSerial)
+      return `${name} serves ${fact.serial} while the keystore holds ${keystoreSerial}`;
   return undefined;
 }
 
@@ -135,10 +264,23 @@ function truststoreDiffers(ca: CaState, fact: NodeFacts): string | undefined {
   const { truststore } = fact;
   if (!truststore.exists) return 'no truststore yet';
   if (!truststore.opens) return "the truststore does not open with the inventory's password";
-  const have = new Set(truststore.certificates);
-  const missing = ca.trusted.filter((fingerprint) => !have.has(fingerprint));
-  if (missing.length > 0 || have.size !== ca.trusted.length) return 'it does not hold exactly our CA chain';
-  return undefined;
+  const wanted = new Set(ca.trusted);
+  const extra = truststore.anchors.filter((anchor) => !wanted.has(anchor.fingerprint));
+  const missing = ca.trusted.filter((fingerprint) => !truststore.certificates.includes(fingerprint));
+  if (extra.length === 0 && missing.length === 0) return undefined;
+  const parts = [
+    ...(missing.length > 0
+      ? [
+          `it lacks ${missing.length === 1 ? 'a certificate' : `${missing.length} certificates`} our CA issues with`,
+        ]
+      : []),
+    ...(extra.length > 0 ? [`it also trusts ${extra.map((a) => commonName(a.subject)).join(', ')}`] : []),
+  ];
+  return `${parts.join('; ')} (a broker truststore holds exactly the issuing intermediate)`;
+}
+
+function commonName(subject: string): string {
+  return /(?:^|, )CN=(.+?)(?:, [A-Z]+=|$)/.exec(subject)?.[1] ?? subject;
 }
 
 function nodeError(error: unknown, node: string): DeployTlsError {

@@ -13,7 +13,8 @@ import { HostKeyError } from '../errors.js';
 import type { Inventory } from '../inventory/load.js';
 import { caLayout } from '../pki/index.js';
 import { appendLedger, lastDeployed, readLedger } from '../pki/ledger.js';
-import { buildPlan } from '../plan/plan.js';
+import { buildPlan, planProblem } from '../plan/plan.js';
+import type { NodeIntent, PlanProblem } from '../plan/types.js';
 import type { Remote } from '../remote/remote.js';
 import type { SshTarget } from '../remote/target.js';
 import type { SecretResolver } from '../secret.js';
@@ -22,7 +23,7 @@ import type { RendererName } from '../tasks/stage.js';
 import { applyPlan, type NodeOutcome, type NodeRun } from './apply.js';
 import { openIssuer, readTrust } from './ca.js';
 import type { FaultPoint } from './change.js';
-import { disconnect, gather, type NodeFailure } from './gather.js';
+import { type ConnectedNode, disconnect, gather, type NodeFailure } from './gather.js';
 import { buildReport, type RolloutReport } from './report.js';
 import { intentFor, type Rotation, selectTargets } from './targets.js';
 
@@ -84,10 +85,17 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
     if (intercepted) throw intercepted.error;
 
     const ledger = lastDeployed(await readLedger(caLayout(inventory.ca.dir).dir));
-    const inputs = gathered.nodes.map((node) => ({
-      ...node,
-      intent: intentFor(node.target, options.rotate),
-    }));
+    // The edition and cluster TLS are decided from each node's facts: an inventory value the node
+    // contradicts is that node's plan problem, like a config.xml the editor refuses.
+    const inputs: (ConnectedNode & { intent: NodeIntent })[] = [];
+    const unplanned: PlanProblem[] = [];
+    for (const node of gathered.nodes) {
+      try {
+        inputs.push({ ...node, intent: intentFor(node.target, node.facts, options.rotate) });
+      } catch (error) {
+        unplanned.push(planProblem(error, node.target.node.name));
+      }
+    }
     const { plan, planned: runs } = buildPlan(
       inputs,
       {
@@ -95,12 +103,13 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
         recorded: Object.fromEntries([...ledger].map(([node, entry]) => [node, entry.serial])),
       },
       now,
+      unplanned,
     );
     const failed: NodeFailure[] = [
       ...gathered.failed,
       ...plan.problems.flatMap((problem) => {
-        const run = inputs.find((input) => input.target.node.name === problem.node);
-        return run ? [{ target: run.target, error: problem.error }] : [];
+        const node = gathered.nodes.find((n) => n.target.node.name === problem.node);
+        return node ? [{ target: node.target, error: problem.error }] : [];
       }),
     ];
     // A rollout of a few selected nodes leaves the client bundles alone.

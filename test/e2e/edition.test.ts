@@ -44,7 +44,7 @@ const spec = {
 
 describe('edition and version from the node', () => {
   it('reads HiveMQ CE 2025.5 from the schema and jar in /opt/hivemq, one ssh round trip', () => {
-    const decision = decideEdition(facts, BUILTIN_DEFAULTS.hivemq.editionSetting, broker.name);
+    const decision = decideEdition(facts, BUILTIN_DEFAULTS.hivemq.edition, broker.name);
     expect(decision).toMatchObject({ edition: 'community', version: '2025.5' });
     expect(decision.evidence[0]).toBe(
       "conf/config.xsd declares no <cluster> element (Community Edition's schema)",

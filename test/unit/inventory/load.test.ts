@@ -51,7 +51,6 @@ describe('inventory', () => {
     expect(one?.tls.listener).toEqual({ name: 'secure-listener', port: 8884, bindAddress: '0.0.0.0' });
     expect(two?.tls.listener).toEqual({ name: 'secure-listener', port: 8884, bindAddress: '10.0.0.12' });
     expect(one?.hivemq.edition).toBe('community');
-    expect(one?.hivemq.editionSetting).toBe('community');
     expect(one?.hivemq.restart).toBe('systemctl restart hivemq');
     expect(inventory.clients).toEqual([
       {
@@ -396,9 +395,8 @@ ${node}`;
 describe('inventory: HiveMQ coverage', () => {
   it('defaults to edition auto, cluster TLS auto, passwords in config.xml and one tcp listener on 8883', () => {
     const [one] = parseInventory(base(''), 'prod.yaml', env).nodes;
-    expect(one?.hivemq.editionSetting).toBe('auto');
-    // Until the node is read, config.xml is written for the edition that never gets <cluster>.
-    expect(one?.hivemq.edition).toBe('community');
+    // The node's installation decides (hivemq/edition.ts), at plan time.
+    expect(one?.hivemq.edition).toBe('auto');
     expect(one?.cluster.tls).toBe('auto');
     expect(one?.tls.passwordsIn).toBe('config');
     expect(one?.tls.environmentFile).toBe('/etc/ssl/hivemq/hivemq-tls.env');
