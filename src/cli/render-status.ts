@@ -1,5 +1,6 @@
-// status's table: one row per node, then the CA's days left and warnings; and what status saw as
-// Prometheus samples and as the HTML fleet page's input.
+// status's table: one row per node and TLS listener, what each node's truststore trusts, then the
+// CA's days left and warnings; and what status saw as Prometheus samples and as the HTML fleet
+// page's input.
 import type { StatusReport } from '../commands/status.js';
 import type { MetricsInput } from '../metrics/fleet.js';
 import type { CertificateSummary } from '../pki/inspect.js';
@@ -16,10 +17,14 @@ export function renderStatus(report: StatusReport): string {
     n.daysLeft === undefined ? '-' : String(n.daysLeft),
     n.served === undefined ? 'nothing served' : n.servedIsRecorded ? 'yes' : `NO (${n.served})`,
     n.clientAuth ?? '-',
-    n.listener,
+    `${n.listenerName} ${n.endpoint}: ${n.listener}`,
     n.sans.join(', ') || '-',
   ]);
   const lines = [...table(header, rows), ''];
+  // All listeners of a node share its truststore: one line per node.
+  const trusts = new Map(report.nodes.flatMap((n) => (n.trusts ? [[n.node, n.trusts] as const] : [])));
+  for (const [node, subjects] of trusts)
+    lines.push(`${node} truststore trusts: ${subjects.map(commonNameOrSubject).join('; ') || 'nothing'}`);
   lines.push(
     `intermediate CA: ${report.intermediateDaysLeft} days left; root CA: ${report.rootDaysLeft} days left`,
   );
@@ -54,6 +59,8 @@ export function statusMetrics(report: StatusReport): MetricsInput {
     ],
   };
 }
+
+const commonNameOrSubject = (subject: string) => commonName(subject) ?? subject;
 
 /** The CN of a subject as `ca show` prints it ("C=DE, O=Example, CN=Example Root CA"). */
 function commonName(subject: string): string | undefined {

@@ -1,8 +1,9 @@
-// `deploy-tls status`: per node what is deployed, what is served and how long it lasts; the CA's
-// own days left. Read-only: the rollout's gather step (one SSH probe per node) and one TLS
-// handshake per node.
+// `deploy-tls status`: per node and TLS listener what is deployed, what is served and how long it
+// lasts, what the node's truststore trusts; the CA's own days left. Read-only: the rollout's gather
+// step (one SSH probe per node) and one TLS handshake per listener.
+import { X509Certificate } from 'node:crypto';
 import { readClientCertificate } from '../bundles/clients.js';
-import { readTlsListener } from '../hivemq/config.js';
+import { readTlsListeners } from '../hivemq/config.js';
 import type { Inventory, InventoryClient, InventoryNode } from '../inventory/load.js';
 import { caLayout, inspectCa } from '../pki/index.js';
 import type { CertificateSummary } from '../pki/inspect.js';
@@ -17,6 +18,7 @@ import type { RendererName } from '../tasks/stage.js';
 
 const DAY_MS = 86_400_000;
 
+/** One TLS listener of one node: a node with several listeners has several rows. */
 export interface NodeStatusRow {
   node: string;
   /** The TLS listener's name in config.xml, and where it was probed (address:port). */
@@ -32,6 +34,8 @@ export interface NodeStatusRow {
   servedIsRecorded: boolean;
   clientAuth?: string;
   listener: string; // "reachable" or the failure class
+  /** The subjects of what the node's truststore makes HiveMQ trust (all its listeners share it). */
+  trusts?: string[];
   lastChange?: { time: string; result: string; action: string };
   problem?: string;
 }
@@ -78,88 +82,147 @@ export async function status(
     deps.connect,
   );
   try {
-    const read = gathered.nodes.map((connected) => statusRow(connected, ledger, now));
-    const failed = gathered.failed.map(
-      (failure): NodeStatusRow => ({
-        node: failure.target.node.name,
-        ...where(failure.target.node),
-        sans: [],
-        servedIsRecorded: false,
-        listener: 'unknown',
-        problem: failure.error.message,
-      }),
+    const read = gathered.nodes.flatMap((connected) => statusRows(connected, ledger, now));
+    const failed = gathered.failed.flatMap((failure) =>
+      failure.target.node.tls.listeners.map(
+        (listener): NodeStatusRow => ({
+          node: failure.target.node.name,
+          ...where(failure.target.node, listener),
+          sans: [],
+          servedIsRecorded: false,
+          listener: 'unknown',
+          problem: failure.error.message,
+        }),
+      ),
     );
-    // In the inventory's order, whichever nodes answered.
-    const byName = new Map([...read, ...failed].map((row) => [row.node, row]));
-    const nodes = targets.flatMap((target) => byName.get(target.node.name) ?? []);
+    // In the inventory's order, whichever nodes answered; each node's listeners in its order.
+    const nodes = targets.flatMap((target) =>
+      [...read, ...failed].filter((row) => row.node === target.node.name),
+    );
+    const clients = await Promise.all(inventory.clients.map(clientCertificate));
     return {
       ok: nodes.every((row) => row.listener === 'reachable'),
       nodes,
       intermediateDaysLeft: ca.intermediate.daysLeft,
       rootDaysLeft: ca.root.daysLeft,
       ca: { root: ca.root, intermediate: ca.intermediate },
-      clients: await Promise.all(inventory.clients.map(clientRow)),
-      warnings: warnings(inventory, nodes, ca.intermediate.daysLeft),
+      clients: clients.map((client) => client.row),
+      warnings: [
+        ...warnings(inventory, nodes, ca.intermediate.daysLeft),
+        ...gathered.nodes.flatMap((connected) => trustWarnings(connected, clients)),
+      ],
     };
   } finally {
     await disconnect(gathered.nodes);
   }
 }
 
-function statusRow(
+/** One row per TLS listener of the node: all share its keystore and truststore. */
+function statusRows(
   { target, facts }: ConnectedNode,
   ledger: ReadonlyMap<string, LedgerEntry>,
   now: Date,
-): NodeStatusRow {
+): NodeStatusRow[] {
   const { node } = target;
   const cert = facts.keystore.certificate;
-  const listener = facts.configXml ? readTlsListener(facts.configXml, node.tls.listener.name) : undefined;
-  const served =
-    facts.served?.kind === 'serial'
-      ? { serial: facts.served.serial, notAfter: facts.served.notAfter, listener: 'reachable' }
-      : {
-          serial: undefined,
-          notAfter: undefined,
-          listener: facts.served?.kind === 'unknown' ? facts.served.reason : 'unreachable',
-        };
   const recorded = ledger.get(node.name);
+  const configured = facts.configXml ? readTlsListeners(facts.configXml) : [];
+  return node.tls.listeners.map((listener): NodeStatusRow => {
+    const fact = facts.served?.find((s) => s.name === listener.name)?.served;
+    const served =
+      fact?.kind === 'serial'
+        ? { serial: fact.serial, notAfter: fact.notAfter, listener: 'reachable' }
+        : {
+            serial: undefined,
+            notAfter: undefined,
+            listener: fact?.kind === 'unknown' ? fact.reason : 'unreachable',
+          };
+    const inConfig = configured.find((c) => c.type === listener.type && c.name === listener.name);
+    return {
+      node: node.name,
+      ...where(node, listener),
+      serial: cert?.serial,
+      sans: cert?.sans ?? [],
+      notAfter: cert?.notAfter.toISOString(),
+      daysLeft: cert ? Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS) : undefined,
+      served: served.serial,
+      servedNotAfter: served.notAfter?.toISOString(),
+      servedIsRecorded: served.serial !== undefined && served.serial === recorded?.serial,
+      clientAuth: inConfig?.clientAuthenticationMode,
+      listener: served.listener,
+      trusts: facts.truststore.opens ? facts.truststore.anchors.map((a) => a.subject) : undefined,
+      lastChange: recorded
+        ? { time: recorded.time, result: recorded.result, action: recorded.action }
+        : undefined,
+      problem: facts.pending
+        ? `a change started ${facts.pending.started} was never confirmed: run the rollout (or rotate) again to finish it`
+        : facts.keystore.problem,
+    };
+  });
+}
+
+function where(
+  node: InventoryNode,
+  listener: InventoryNode['tls']['listeners'][number],
+): Pick<NodeStatusRow, 'listenerName' | 'endpoint'> {
+  const path = listener.type === 'websocket' ? (listener.path ?? '') : '';
   return {
-    node: node.name,
-    ...where(node),
-    serial: cert?.serial,
-    sans: cert?.sans ?? [],
-    notAfter: cert?.notAfter.toISOString(),
-    daysLeft: cert ? Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS) : undefined,
-    served: served.serial,
-    servedNotAfter: served.notAfter?.toISOString(),
-    servedIsRecorded: served.serial !== undefined && served.serial === recorded?.serial,
-    clientAuth: listener?.clientAuthenticationMode,
-    listener: served.listener,
-    lastChange: recorded
-      ? { time: recorded.time, result: recorded.result, action: recorded.action }
-      : undefined,
-    problem: facts.pending
-      ? `a change started ${facts.pending.started} was never confirmed: run the rollout (or rotate) again to finish it`
-      : facts.keystore.problem,
+    listenerName: listener.name,
+    endpoint: `${listener.type === 'websocket' ? 'wss://' : ''}${node.address}:${listener.port}${path}`,
   };
 }
 
-function where(node: InventoryNode): Pick<NodeStatusRow, 'listenerName' | 'endpoint'> {
-  return { listenerName: node.tls.listener.name, endpoint: `${node.address}:${node.tls.listener.port}` };
+interface ClientCertificate {
+  client: InventoryClient;
+  row: ClientStatusRow;
+  cert?: X509Certificate;
 }
 
-async function clientRow(client: InventoryClient): Promise<ClientStatusRow> {
+/**
+ * A broker refuses a client certificate whose issuer its truststore does not hold (the article:
+ * the client truststore "only" needs the intermediate): say so for every client bundle the
+ * inventory lists, naming the node's listeners, before an application finds out.
+ */
+function trustWarnings({ target, facts }: ConnectedNode, clients: readonly ClientCertificate[]): string[] {
+  const { truststore } = facts;
+  const listeners = target.node.tls.listeners.map((l) => l.name).join(', ');
+  const at = `${target.node.name} (${listeners})`;
+  if (!truststore.exists)
+    return clients.length > 0 ? [`${at}: no truststore at ${facts.stores.truststore}`] : [];
+  if (!truststore.opens)
+    return [`${at}: the truststore ${facts.stores.truststore} does not open with the inventory's password`];
+  const anchors = truststore.anchors.map((a) => new X509Certificate(a.der));
+  return clients.flatMap(({ client, cert }) => {
+    if (!cert) return [];
+    const trusted = anchors.some((anchor) => cert.checkIssued(anchor) && cert.verify(anchor.publicKey));
+    return trusted
+      ? []
+      : [
+          `${at}: the truststore ${facts.stores.truststore} does not hold the issuer of client ${client.name} (${issuerName(cert)}): the broker refuses that client's certificate`,
+        ];
+  });
+}
+
+function issuerName(cert: X509Certificate): string {
+  return /(?:^|\n)CN=(.+)/.exec(cert.issuer)?.[1] ?? cert.issuer.split('\n').join(', ');
+}
+
+async function clientCertificate(client: InventoryClient): Promise<ClientCertificate> {
   const row = { name: client.name, out: client.out };
   try {
     const cert = await readClientCertificate(client);
-    if (!cert) return { ...row, problem: 'no bundle yet' };
+    if (!cert) return { client, row: { ...row, problem: 'no bundle yet' } };
     return {
-      ...row,
-      serial: cert.serialNumber.toUpperCase(),
-      notAfter: new Date(cert.validTo).toISOString(),
+      client,
+      cert,
+      row: {
+        ...row,
+        serial: cert.serialNumber.toUpperCase(),
+        notAfter: new Date(cert.validTo).toISOString(),
+      },
     };
   } catch (error) {
-    return { ...row, problem: (error as Error).message };
+    return { client, row: { ...row, problem: (error as Error).message } };
   }
 }
 
@@ -173,7 +236,9 @@ function warnings(inventory: Inventory, nodes: NodeStatusRow[], intermediateDays
   }
   for (const row of nodes) {
     if (row.served && !row.servedIsRecorded)
-      found.push(`${row.node} serves ${row.served}, which the ledger does not record as deployed there`);
+      found.push(
+        `${row.node} serves ${row.served} on ${row.listenerName}, which the ledger does not record as deployed there`,
+      );
   }
   return found;
 }

@@ -1,6 +1,7 @@
-// `deploy-tls verify`: the verification matrix on every node, against what the ledger says
-// was deployed. Reads only: nothing on the nodes or in the CA changes.
+// `deploy-tls verify`: the verification matrix on every TLS listener of every node, against what
+// the ledger says was deployed. Reads only: nothing on the nodes or in the CA changes.
 import { CaError } from '../errors.js';
+import { DEFAULT_WEBSOCKET_PATH } from '../hivemq/config.js';
 import type { Inventory } from '../inventory/load.js';
 import { readCaCertificates } from '../pki/ca.js';
 import { caLayout, pemChain } from '../pki/index.js';
@@ -9,7 +10,7 @@ import { lastDeployed, readLedger } from '../pki/ledger.js';
 import { foreignClientIdentity } from '../pki/throwaway.js';
 import type { SecretResolver } from '../secret.js';
 import { readSmokeIdentity } from '../smoke/identity.js';
-import { type CheckResult, runMatrix } from '../smoke/matrix.js';
+import { type CheckResult, effectiveProtocols, runMatrix } from '../smoke/matrix.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
 
 export interface VerifyOptions {
@@ -48,20 +49,32 @@ export async function verify(
     inventory.nodes,
     (node) => node.name,
     async (node, update) => {
-      update(`${node.address}:${node.tls.listener.port} as ${node.host}`);
-      const results = await runMatrix({
-        node: node.name,
-        address: node.address,
-        port: node.tls.listener.port,
-        host: node.host,
-        ca,
-        client,
-        foreignClient,
-        expected: deployed.get(node.name),
-        protocols: node.tls.protocols,
-        timeoutMs: options.timeoutMs,
-        now,
-      });
+      // The matrix once per TLS listener: each one is its own way in (mqtts:// or wss://).
+      const results: CheckResult[] = [];
+      const several = node.tls.listeners.length > 1;
+      for (const listener of node.tls.listeners) {
+        update(`${node.address}:${listener.port} (${listener.name}) as ${node.host}`);
+        results.push(
+          ...(await runMatrix({
+            node: node.name,
+            ...(several ? { listener: listener.name } : {}),
+            address: node.address,
+            port: listener.port,
+            transport:
+              listener.type === 'websocket'
+                ? { type: 'websocket', path: listener.path ?? DEFAULT_WEBSOCKET_PATH }
+                : { type: 'tcp' },
+            host: node.host,
+            ca,
+            client,
+            foreignClient,
+            expected: deployed.get(node.name),
+            protocols: effectiveProtocols(listener.protocols),
+            timeoutMs: options.timeoutMs,
+            now,
+          })),
+        );
+      }
       const failed = results.filter((r) => !r.ok);
       if (failed.length > 0) throw new ChecksFailed(results, failed);
       return results;

@@ -29,8 +29,35 @@ const NAMES = Object.keys(PASSWORD_VARIABLES) as PasswordName[];
 /** Root-only: it holds every keystore password of the node. systemd reads it as root before dropping privileges. */
 export const ENVIRONMENT_FILE_MODE = 0o600;
 
-/** The systemd drop-in that makes the hivemq unit load the file (daemon-reload, then restart). */
-export const SYSTEMD_DROP_IN_PATH = '/etc/systemd/system/hivemq.service.d/deploy-tls-environment.conf';
+/**
+ * The drop-in that makes a systemd unit load the file (systemd.unit(5): "<unit>.d/" folders beside
+ * /etc/systemd/system/<unit>; daemon-reload, then restart).
+ */
+export function systemdDropInPath(unit: string): string {
+  return `/etc/systemd/system/${unit}.service.d/deploy-tls-environment.conf`;
+}
+
+/** HiveMQ's own unit file (bin/init-script/hivemq.service) is hivemq.service. */
+export const SYSTEMD_DROP_IN_PATH = systemdDropInPath('hivemq');
+
+/**
+ * `systemctl [options] restart UNIT[.service]`, run directly or through sudo, as the inventory's
+ * hivemq.restart (default `systemctl restart hivemq`). Unit names are letters, digits, ":", "-",
+ * "_", "." and "@" (systemd.unit(5); the backslash of escaped names is left out: it would be a path).
+ */
+const SYSTEMCTL_RESTART =
+  /^\s*(?:sudo\s+(?:-[A-Za-z]+\s+)*)?(?:(?:\/usr)?\/bin\/)?systemctl\s+(?:--?[A-Za-z][\w-]*\s+)*(?:try-)?restart\s+([A-Za-z0-9:_.@-]+?)(?:\.service)?\s*$/;
+
+/**
+ * The systemd unit the restart command restarts, or undefined when it is anything else. How the
+ * broker is started is decided by the operator's own restart command: a systemd unit gets the
+ * environment file through a drop-in; any other service (an init script, the sandbox's service
+ * script) must load the file itself, as HiveMQ's run.sh does not.
+ */
+export function systemdUnit(restart: string): string | undefined {
+  const unit = SYSTEMCTL_RESTART.exec(restart)?.[1];
+  return unit && !/^\.+$/.test(unit) ? unit : undefined;
+}
 
 /** The placeholders config.xml gets in environment mode, one per password of StorePasswords. */
 export const PASSWORD_PLACEHOLDERS: Record<PasswordName, EnvPlaceholder> = {

@@ -4,12 +4,14 @@
 import { keystoreBytes, truststoreBytes } from '../bundles/bundle.js';
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
+import { DEFAULT_WEBSOCKET_PATH, readPlainListeners } from '../hivemq/config.js';
+import { ENVIRONMENT_FILE_MODE } from '../hivemq/environment.js';
 import type { NodeFile } from '../hivemq/install.js';
 import { formatSan } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
-import { desiredConfig } from '../plan/config.js';
+import { desiredConfig, desiredDropIn, desiredEnvironmentFile } from '../plan/config.js';
 import type { NodeIntent, NodePlan } from '../plan/types.js';
-import { type GateResult, nodeGate } from '../smoke/gate.js';
+import { type GateResult, type GateTarget, nodeGate } from '../smoke/gate.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
 import type { Issuer } from './ca.js';
 import { applyChange, type ChangeResult, type FaultPoint } from './change.js';
@@ -84,18 +86,24 @@ async function changeNode(
   if (!serial)
     throw new DeployTlsError('nothing to serve: no new and no current certificate', { node: node.name });
 
+  const { intent } = run;
   const storeFile = { mode: STORE_MODE, owner: 'root', group: node.hivemq.serviceUser };
   const files: NodeFile[] = [];
-  if (fresh) files.push({ path: paths.keystore, data: fresh.keystore, ...storeFile });
+  if (fresh) files.push({ path: intent.keystorePath, data: fresh.keystore, ...storeFile });
   if (plan.replaceTruststore) {
     const bundle = { format: node.tls.keystore.format, passwords: target.passwords, now: clock.now() };
-    files.push({ path: paths.truststore, data: truststoreBytes(settings.trusted, bundle), ...storeFile });
+    files.push({
+      path: intent.truststorePath,
+      data: truststoreBytes(settings.trusted, bundle),
+      ...storeFile,
+    });
   }
   if (plan.config.changed) {
     // The plan holds only a redacted diff: the text with passwords is rendered again here.
-    const data = desiredConfig(run.facts.configXml ?? '', run.intent);
+    const data = desiredConfig(run.facts.configXml ?? '', intent);
     files.push({ path: paths.config, data, ...(run.facts.configOwnership ?? storeFile) });
   }
+  files.push(...environmentFiles(run));
 
   const result = await applyChange(
     {
@@ -111,8 +119,8 @@ async function changeNode(
       remote,
       gate: nodeGate(
         {
+          ...gateListeners(intent),
           address: node.address,
-          port: node.tls.listener.port,
           host: node.host,
           ca: issuer.chainPem,
           client: issuer.smoke,
@@ -120,10 +128,20 @@ async function changeNode(
         clock,
       ),
       restartCommand: node.hivemq.restart,
+      beforeRestart: files.some((file) => file.path === plan.environment?.dropIn?.path)
+        ? 'systemctl daemon-reload'
+        : undefined,
+      plain: { address: node.address, listeners: readPlainListeners(run.facts.configXml ?? '') },
       restartTimeoutMs: node.hivemq.restartTimeout * 1000,
       brokerLog: node.hivemq.log,
       backupRoot: paths.backupRoot,
-      backupPaths: [paths.keystore, paths.truststore, paths.config],
+      backupPaths: [
+        intent.keystorePath,
+        intent.truststorePath,
+        paths.config,
+        ...(plan.environment ? [plan.environment.path] : []),
+        ...(plan.environment?.dropIn ? [plan.environment.dropIn.path] : []),
+      ],
       backupsKept: node.tls.backups,
       pendingPath: paths.pending,
       healthTimeoutMs: settings.healthTimeoutMs,
@@ -143,6 +161,48 @@ async function changeNode(
       hint: 'the node serves what it served before; fix the cause and run again',
       cause: result.cause,
     }),
+  };
+}
+
+/**
+ * Environment mode: the passwords' file (root's, 0600: systemd reads it as root before HiveMQ
+ * drops privileges) and the unit's drop-in, in the same atomic install as config.xml, so the
+ * restart that follows finds the placeholders and their values together.
+ */
+function environmentFiles(run: NodeRun): NodeFile[] {
+  const { environment } = run.plan;
+  if (!environment || run.intent.config.kind !== 'tls') return [];
+  const tls = run.intent.config.tls;
+  const files: NodeFile[] = [];
+  if (environment.changed)
+    files.push({
+      path: environment.path,
+      data: desiredEnvironmentFile(tls),
+      mode: ENVIRONMENT_FILE_MODE,
+      owner: 'root',
+      group: 'root',
+    });
+  const dropIn = desiredDropIn(tls);
+  if (environment.dropIn?.changed && dropIn !== undefined)
+    files.push({ path: environment.dropIn.path, data: dropIn, mode: 0o644, owner: 'root', group: 'root' });
+  return files;
+}
+
+/**
+ * The gate's round trip goes to the inventory's first listener, over its transport; the others
+ * share the keystore and must serve the same serial.
+ */
+function gateListeners(intent: NodeIntent): Pick<GateTarget, 'port' | 'transport' | 'otherPorts'> {
+  const listeners = intent.config.kind === 'tls' ? intent.config.tls.listeners : intent.config.listeners;
+  const [first, ...others] = listeners;
+  if (!first) throw new DeployTlsError('no TLS listener to watch', { node: intent.node });
+  return {
+    port: first.port,
+    transport:
+      first.type === 'websocket'
+        ? { type: 'websocket', path: first.path ?? DEFAULT_WEBSOCKET_PATH }
+        : undefined,
+    otherPorts: others.map((listener) => listener.port),
   };
 }
 

@@ -7,10 +7,19 @@
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
 import { encodePending, type PendingChange } from '../facts/pending.js';
+import type { PlainListener } from '../hivemq/config.js';
 import { backupFiles, clearPending, installFiles, type NodeFile, restoreBackup } from '../hivemq/install.js';
-import { reloadCount, restartBroker, waitForReload } from '../hivemq/service.js';
+import {
+  logMark,
+  reloadCount,
+  restartBroker,
+  type StartedListener,
+  startedSignal,
+  waitForReload,
+} from '../hivemq/service.js';
 import type { Remote } from '../remote/remote.js';
 import type { Gate, GateResult } from '../smoke/gate.js';
+import { mqttSignals, plainMqttEndpoints } from '../smoke/readiness.js';
 
 /** Where a test may end the process, as a kill at that moment would (DEPLOY_TLS_FAULT). */
 export type FaultPoint = 'installed' | 'restarted';
@@ -35,6 +44,13 @@ export interface ChangeSite {
   remote: Remote;
   gate: Gate;
   restartCommand: string;
+  /** Run before every restart, the rollback's too: `systemctl daemon-reload` when a unit drop-in changes. */
+  beforeRestart?: string;
+  /**
+   * Where the node answers without TLS once the files from before are back: its plain listeners
+   * (config.xml's <tcp-listener>s, which deploy-tls never edits) on the node's address.
+   */
+  plain: { address: string; listeners: PlainListener[] };
   /** The restart command is killed after this long, and the change rolled back. */
   restartTimeoutMs: number;
   /** The broker log, where HiveMQ records a keystore/truststore reload. */
@@ -97,13 +113,13 @@ export async function applyChange(
     if (change.action === 'restart') {
       update('restarting HiveMQ');
       restarted = true;
-      await restartBroker(remote, site.restartCommand, site.restartTimeoutMs);
+      await restart(site);
       await site.fault?.('restarted');
     } else if (!(await reloadObserved(change, site, reloadsBefore, update))) {
       // HiveMQ re-hashes keystores every 10 s; when the new serial does not show, a restart loads it.
       update('reload not observed: restarting HiveMQ');
       restarted = true;
-      await restartBroker(remote, site.restartCommand, site.restartTimeoutMs);
+      await restart(site);
     }
     update(`waiting for serial ${change.serial}`);
     const gate = await site.gate.check(change.serial, site.healthTimeoutMs);
@@ -116,8 +132,9 @@ export async function applyChange(
       await restoreBackup(remote, { dir: restoreFrom, paths: backup.paths });
       // Restored stores are re-hashed like any others; only a broker that this change restarted
       // (or whose config.xml it changed and then restarted) needs a restart to read the old files.
-      if (restarted) await restartBroker(remote, site.restartCommand, site.restartTimeoutMs);
-      await proveServedBefore(servedBefore, site);
+      const mark = restarted && !servedBefore ? await logMark(remote, site.brokerLog) : undefined;
+      if (restarted) await restart(site);
+      await proveServedBefore(servedBefore, site, mark);
       await clearPending(remote, site.pendingPath);
     } catch (rollbackFailure) {
       throw new DeployTlsError(
@@ -156,11 +173,45 @@ async function reloadObserved(
   }
 }
 
-/** After a restore: the old certificate serves again (on the old port), or the TLS listener is gone. */
-async function proveServedBefore(servedBefore: NodeChange['servedBefore'], site: ChangeSite): Promise<void> {
+/** The inventory's restart command, after the reload a changed unit drop-in needs. */
+async function restart(site: ChangeSite): Promise<void> {
+  if (site.beforeRestart) await site.remote.run(site.beforeRestart);
+  await restartBroker(site.remote, site.restartCommand, site.restartTimeoutMs);
+}
+
+/**
+ * After a restore: the old certificate serves again (on the old port), or the node had no TLS
+ * listener and is back without one. A refused TLS port alone is also what a broker still starting
+ * (or never coming back) looks like, so after a restart the broker must first answer again: MQTT
+ * on a plain listener, or its log since `mark` says it started with the restored listeners
+ * (smoke/readiness.ts). A broker this change never restarted was never stopped: its TLS port refusing is the proof.
+ */
+async function proveServedBefore(
+  servedBefore: NodeChange['servedBefore'],
+  site: ChangeSite,
+  mark: number | undefined,
+): Promise<void> {
   if (servedBefore) {
     await site.gate.waitForSerial(servedBefore.serial, site.healthTimeoutMs, servedBefore.port);
-  } else {
-    await site.gate.waitForClosed(site.healthTimeoutMs);
+    return;
   }
+  if (mark === undefined) {
+    await site.gate.waitForClosed(site.healthTimeoutMs);
+    return;
+  }
+  const { address, listeners } = site.plain;
+  const started = listeners.map(
+    (listener): StartedListener => ({
+      kind: listener.type,
+      bindAddress: listener.bindAddress,
+      port: listener.port,
+    }),
+  );
+  await site.gate.proveNoTlsListener(
+    [
+      ...mqttSignals(plainMqttEndpoints(listeners, address)),
+      startedSignal(site.remote, site.brokerLog, mark, started),
+    ],
+    site.healthTimeoutMs,
+  );
 }

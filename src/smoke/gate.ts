@@ -2,12 +2,18 @@
 // and a client with a certificate completes an MQTT round trip. Bound to one node as a Gate, so
 // the rollout's node protocol can be tested with a fake one.
 import { type Clock, elapsedMs } from '../clock.js';
-import { mqttRoundTrip } from './mqtt-check.js';
+import { mqttRoundTrip, type Transport } from './mqtt-check.js';
+import { proveNoTlsListener, type ReadinessSignal } from './readiness.js';
 import { type ClientIdentity, probeTls, type ServedCertificate, TlsProbeError } from './tls-probe.js';
 
 export interface GateTarget {
   address: string;
+  /** The listener the round trip goes to (the inventory's first). */
   port: number;
+  /** Its transport: mqtts:// (default) or wss:// with the path. */
+  transport?: Transport;
+  /** The node's other TLS listeners: they share the keystore, and must serve the serial too. */
+  otherPorts?: readonly number[];
   host: string;
   ca: string;
   client: ClientIdentity;
@@ -28,6 +34,11 @@ export interface Gate {
   check(serial: string, timeoutMs: number): Promise<GateResult>;
   /** Resolves once nothing accepts TLS on the port: the listener is gone. */
   waitForClosed(timeoutMs: number): Promise<void>;
+  /**
+   * A node without a TLS listener: once any signal says the broker answers, nothing accepts TCP on
+   * the port (smoke/readiness.ts). Resolves with the signal that proved the broker up.
+   */
+  proveNoTlsListener(signals: readonly ReadinessSignal[], timeoutMs: number): Promise<string>;
 }
 
 const POLL_MS = 500;
@@ -42,6 +53,7 @@ export function nodeGate(target: GateTarget, clock: Clock): Gate {
     },
     check: (serial, timeoutMs) => healthGate(target, serial, timeoutMs, clock),
     waitForClosed: (timeoutMs) => waitForTlsClosed(target, timeoutMs, clock),
+    proveNoTlsListener: (signals, timeoutMs) => proveNoTlsListener(target, signals, timeoutMs, clock),
   };
 }
 
@@ -88,6 +100,7 @@ async function healthGate(
   timeoutMs: number,
   clock: Clock,
 ): Promise<GateResult> {
+  const started = clock.now();
   const { served, waitedMs } = await waitForServedSerial(target, serial, timeoutMs, clock);
   if (!served.trusted) throw new GateError(`the served chain does not lead to our CA: ${served.trustError}`);
   if (!served.nameMatches) throw new GateError(`the served certificate does not cover ${target.host}`);
@@ -96,5 +109,12 @@ async function healthGate(
       throw new GateError(`mutual-TLS MQTT round trip failed: ${error.message}`);
     },
   );
+  for (const port of target.otherPorts ?? [])
+    await waitForServedSerial(
+      { ...target, port },
+      serial,
+      Math.max(5_000, timeoutMs - elapsedMs(clock, started)),
+      clock,
+    );
   return { served, handshakeMs: served.handshakeMs, roundTripMs: trip.roundTripMs, waitedMs };
 }

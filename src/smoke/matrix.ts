@@ -14,6 +14,8 @@ export interface ExpectedCertificate {
 
 export interface MatrixTarget {
   node: string;
+  /** The listener's name, when the node has several: it goes into every check's name. */
+  listener?: string;
   address: string;
   port: number;
   /**
@@ -63,10 +65,29 @@ export const CHECKS: [string, Check][] = [
   ['TLS 1.3 as configured', (t) => version(t, 'TLSv1.3', t.protocols.includes('TLSv1.3'))],
 ];
 
-/** A check's name for this target: tcp keeps the names verify has always printed. */
-export function checkLabel(check: string, target: Pick<MatrixTarget, 'transport'>): string {
+/**
+ * A check's name for this target: a node's only tcp listener keeps the names verify has always
+ * printed; a websocket listener adds "wss PATH", and a node with several listeners their names.
+ */
+export function checkLabel(check: string, target: Pick<MatrixTarget, 'transport' | 'listener'>): string {
   const transport = target.transport;
-  return transport?.type === 'websocket' ? `${check} (wss ${transport.path})` : check;
+  const parts = [
+    ...(target.listener ? [target.listener] : []),
+    ...(transport?.type === 'websocket' ? [`wss ${transport.path}`] : []),
+  ];
+  return parts.length > 0 ? `${check} (${parts.join(', ')})` : check;
+}
+
+/**
+ * The TLS versions a listener accepts: the ones config.xml lists, or, with no <protocols> (an
+ * empty tls.protocols), the JVM's defaults that HiveMQ then keeps (CE SslUtil passes no protocols
+ * to Netty; Java 11+ disables TLS 1.0 and 1.1 in java.security's jdk.tls.disabledAlgorithms and
+ * enables 1.3 and 1.2; CE logs them as "Enabled protocols for … [TLSv1.3, TLSv1.2]").
+ */
+export function effectiveProtocols(
+  protocols: readonly ('TLSv1.2' | 'TLSv1.3')[],
+): readonly ('TLSv1.2' | 'TLSv1.3')[] {
+  return protocols.length > 0 ? protocols : ['TLSv1.3', 'TLSv1.2'];
 }
 
 export async function runMatrix(target: MatrixTarget): Promise<CheckResult[]> {

@@ -9,6 +9,8 @@ import {
   PASSWORD_PLACEHOLDERS,
   parseEnvironmentFile,
   systemdDropIn,
+  systemdDropInPath,
+  systemdUnit,
   xmlText,
 } from '../../../src/hivemq/environment.js';
 import { storePasswords } from '../../../src/keystore/index.js';
@@ -109,5 +111,28 @@ describe('systemdDropIn', () => {
   it('refuses paths a unit file would read differently', () => {
     for (const path of ['relative.env', '/etc/a b.env', '/etc/%h.env', '/etc/x\n[Service]'])
       expect(() => systemdDropIn(path)).toThrow(InputError);
+  });
+});
+
+describe('systemdUnit: is the broker a systemd unit, and which one', () => {
+  it.each([
+    ['systemctl restart hivemq', 'hivemq'],
+    ['systemctl restart hivemq.service', 'hivemq'],
+    ['sudo -n /usr/bin/systemctl --no-block restart hivemq-broker@eu1', 'hivemq-broker@eu1'],
+    ['  /bin/systemctl try-restart hivemq  ', 'hivemq'],
+  ])('%s restarts the unit %s', (command, unit) => {
+    expect(systemdUnit(command)).toBe(unit);
+    expect(systemdDropInPath(unit)).toBe(`/etc/systemd/system/${unit}.service.d/deploy-tls-environment.conf`);
+  });
+
+  it.each([
+    '/opt/hivemq/bin/hivemq-service restart',
+    'systemctl restart hivemq && logger restarted',
+    'systemctl restart ../../etc/x',
+    'systemctl stop hivemq',
+    '/usrsystemctl restart hivemq',
+    'systemctl restart ..',
+  ])('%s is not one: the service loads the file itself', (command) => {
+    expect(systemdUnit(command)).toBeUndefined();
   });
 });

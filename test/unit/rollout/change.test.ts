@@ -51,12 +51,30 @@ function fakeGate(script: GateScript) {
     waitForClosed: async () => {
       calls.push('waitForClosed');
     },
+    // Real network signals (MQTT on a plain listener) are named, not dialled: the broker log's
+    // signal reads through the fake Remote, so what change.ts asked for is checked here.
+    proveNoTlsListener: async (signals) => {
+      calls.push(`proveNoTlsListener ${signals.map((signal) => signal.name).join(' | ')}`);
+      const log = signals.find((signal) => signal.name.endsWith(': Started HiveMQ'));
+      if (log && (await log.check())) return log.name;
+      throw new GateError('the broker did not answer');
+    },
   };
   return { gate, calls };
 }
 
-/** The broker log's reload count: `counts` one after another, the last one repeated. */
-function remoteWith(options: { reloadCounts?: number[]; restoreFails?: boolean; failWrites?: string } = {}) {
+/**
+ * The broker log's reload count: `counts` one after another, the last one repeated; `logAfterMark`
+ * is what the log gained since the mark a rollback takes before its restart.
+ */
+function remoteWith(
+  options: {
+    reloadCounts?: number[];
+    restoreFails?: boolean;
+    failWrites?: string;
+    logAfterMark?: string;
+  } = {},
+) {
   const counts = [...(options.reloadCounts ?? [0])];
   return new FakeRemote({
     failWrites: options.failWrites,
@@ -66,6 +84,9 @@ function remoteWith(options: { reloadCounts?: number[]; restoreFails?: boolean; 
         return { stdout: `${counts.length > 1 ? counts.shift() : counts[0]}\n` };
       if (options.restoreFails && command.includes('deploy-tls-restore'))
         return { code: 1, stderr: 'cp: No space left on device' };
+      if (command.startsWith('stat -c %s')) return { stdout: '4096\n' };
+      if (command.includes('tail -c +"$from"'))
+        return { stdout: command.includes('from=4097') ? (options.logAfterMark ?? '') : 'an older start' };
       return undefined;
     },
   });
@@ -82,6 +103,10 @@ function site(remote: FakeRemote, gate: Gate): ChangeSite {
     backupPaths: ['/etc/ssl/hivemq/hivemq-keystore.jks', '/etc/ssl/hivemq/hivemq-truststore.jks'],
     backupsKept: 5,
     pendingPath: PENDING,
+    plain: {
+      address: '10.0.0.11',
+      listeners: [{ type: 'tcp', port: 1883, bindAddress: '0.0.0.0' }],
+    },
     healthTimeoutMs: 60_000,
     reloadTimeoutMs: 35_000,
     clock: jumpingClock(),
@@ -158,12 +183,58 @@ describe('applyChange (the node protocol)', () => {
     expect(calls.at(-1)).toBe('waitForSerial OLD :8883');
   });
 
-  it('a node that had no TLS listener is proven back without one', async () => {
-    const remote = remoteWith();
-    const { gate, calls } = fakeGate({ checkFails: 'did not serve' });
+  describe('a node that had no TLS listener: readiness, not absence', () => {
     const first: NodeChange = { ...renewal, action: 'restart', servedBefore: undefined };
-    expect(await applyChange(first, site(remote, gate), noop)).toMatchObject({ status: 'rolled-back' });
-    expect(calls.at(-1)).toBe('waitForClosed');
+    const STARTED =
+      'Started TCP Listener on address 0.0.0.0 and on port 1883.\nStarted EmbeddedHiveMQ in 2150ms\n';
+
+    it('is proven back once the broker answers again after the rollback restart, not by a refused port', async () => {
+      const remote = remoteWith({ logAfterMark: STARTED });
+      const { gate, calls } = fakeGate({ checkFails: 'did not serve' });
+      expect(await applyChange(first, site(remote, gate), noop)).toMatchObject({ status: 'rolled-back' });
+      expect(calls.at(-1)).toBe(
+        'proveNoTlsListener MQTT on 10.0.0.11:1883 | /opt/hivemq/log/hivemq.log: Started HiveMQ',
+      );
+      expect(calls).not.toContain('waitForClosed');
+      // The log is read from a mark taken after the restore and before the rollback's restart.
+      const at = (text: string) => remote.commands.findIndex((command) => command.includes(text));
+      const mark = at('stat -c %s');
+      expect(mark).toBeGreaterThan(at('deploy-tls-restore'));
+      expect(mark).toBeLessThan(remote.commands.lastIndexOf(RESTART));
+    });
+
+    it('a start without the restored listener (CE on its defaults binds 0.0.0.0:1883 elsewhere) is no proof', async () => {
+      const remote = remoteWith({ logAfterMark: 'Started EmbeddedHiveMQ in 2150ms\n' });
+      const { gate } = fakeGate({ checkFails: 'did not serve' });
+      await expect(applyChange(first, site(remote, gate), noop)).rejects.toThrow(
+        /the rollback failed too: the broker did not answer/,
+      );
+    });
+
+    it('a start that fell back to the default config is a failed rollback, said at once', async () => {
+      const remote = remoteWith({ logAfterMark: `Using default config\n${STARTED}` });
+      const { gate } = fakeGate({ checkFails: 'did not serve' });
+      await expect(applyChange(first, site(remote, gate), noop)).rejects.toThrow(
+        /the rollback failed too: HiveMQ could not read its config.xml and started with its defaults/,
+      );
+    });
+
+    it('a broker this change never restarted (the install failed) only has to keep refusing TLS', async () => {
+      const remote = remoteWith({ failWrites: 'short write' });
+      const { gate, calls } = fakeGate({});
+      expect(await applyChange(first, site(remote, gate), noop)).toMatchObject({ status: 'rolled-back' });
+      expect(calls).toEqual(['waitForClosed']);
+      expect(remote.ran(RESTART)).toEqual([]);
+    });
+  });
+
+  it('a changed unit drop-in is loaded (daemon-reload) before every restart, the rollback one too', async () => {
+    const remote = remoteWith();
+    const { gate } = fakeGate({ serving: (port) => (port === 8883 ? 'OLD' : 'NEW'), checkFails: 'no' });
+    const withReload = { ...site(remote, gate), beforeRestart: 'systemctl daemon-reload' };
+    await applyChange({ ...renewal, action: 'restart' }, withReload, noop);
+    const steps = remote.commands.filter((c) => c === RESTART || c === 'systemctl daemon-reload');
+    expect(steps).toEqual(['systemctl daemon-reload', RESTART, 'systemctl daemon-reload', RESTART]);
   });
 
   it('a failed write is rolled back before anything restarts', async () => {
