@@ -33,8 +33,8 @@ export function sandboxInventory(layout: SandboxLayout, nodes: NodeLayout[], ssh
     defaults: {
       ssh: { user: 'root', port: sshPort, privateKey: layout.sshKey, knownHosts: layout.knownHosts },
       hivemq: {
+        // hivemq.edition and cluster.tls stay auto: the nodes' CE schema and jar say Community Edition.
         home: MOUNT_POINTS.home,
-        edition: 'community',
         // The sandbox JVM runs as root and the machine has no `hivemq` group to own keystores.
         serviceUser: 'root',
         restart: `${SERVICE_SCRIPT} restart`,

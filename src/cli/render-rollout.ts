@@ -15,6 +15,22 @@ export function renderPlan(plan: Plan, clients: readonly ClientBundleResult[] = 
   }
   for (const node of plan.nodes) {
     lines.push(`● ${node.node}: ${node.action === 'none' ? 'no change' : node.action}`);
+    if (node.edition) {
+      const { edition, version, evidence } = node.edition;
+      const name = `${edition === 'community' ? 'Community Edition' : 'Enterprise'}${version ? ` ${version}` : ''}`;
+      lines.push(
+        `  HiveMQ ${name} (${evidence[0] ?? 'no evidence'}); cluster TLS: ${node.cluster?.secure ? 'yes' : 'no'}, ${node.cluster?.reason ?? ''}`,
+      );
+    }
+    if (node.environment?.changed || node.environment?.dropIn?.changed)
+      lines.push(
+        `  passwords in the environment: write ${[
+          ...(node.environment.changed ? [`${node.environment.path} (${node.environment.reason})`] : []),
+          ...(node.environment.dropIn?.changed
+            ? [`${node.environment.dropIn.path} (then systemctl daemon-reload)`]
+            : []),
+        ].join(', ')}`,
+      );
     if (node.issueReasons.length > 0) {
       lines.push('  issue a new certificate:');
       for (const reason of node.issueReasons) lines.push(`    - ${reason}`);

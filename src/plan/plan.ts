@@ -125,7 +125,12 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
     restartReason,
     pending: facts.pending,
     recordServed,
-    edition: intent.config.kind === 'tls' ? intent.config.tls.edition : undefined,
+    ...(intent.config.kind === 'tls'
+      ? {
+          edition: intent.config.tls.edition,
+          cluster: { secure: intent.config.tls.cluster.secure, reason: intent.config.tls.cluster.reason },
+        }
+      : {}),
     environment,
     action,
   };

@@ -190,6 +190,8 @@ export interface NodePlan {
   recordServed?: string;
   /** The edition config.xml is written for, with the evidence (undefined for a rotation). */
   edition?: EditionDecision;
+  /** Whether cluster transport TLS is written, and why (undefined for a rotation). */
+  cluster?: { secure: boolean; reason: string };
   /** Environment mode: the environment file (and systemd drop-in) to write, and why. */
   environment?: EnvironmentChange;
   action: NodeAction;
