@@ -3,7 +3,7 @@
 // does in production), the broker serves mutual TLS, and a new keystore at the same path with the
 // same passwords is hot-reloaded without a restart. Without the file, HiveMQ refuses to start.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: HiveMQ placeholders are ${…} in plain strings
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerPid } from '../../scripts/sandbox/broker.js';
@@ -12,12 +12,14 @@ import { waitFor } from '../../scripts/sandbox/processes.js';
 import { applyTlsConfig } from '../../src/hivemq/config.js';
 import {
   ENVIRONMENT_FILE_MODE,
+  environmentFileHolds,
   environmentFileText,
   PASSWORD_PLACEHOLDERS,
 } from '../../src/hivemq/environment.js';
 import { storePasswords } from '../../src/keystore/index.js';
 import { Secret } from '../../src/secret.js';
 import { probeTls } from '../../src/smoke/tls-probe.js';
+import { treeHashes } from '../helpers/cli.js';
 import { node, run, ssh, sshOk, uniqueTopic } from './support/fleet.js';
 import {
   configPath,
@@ -31,7 +33,7 @@ import {
 } from './support/hand-tls.js';
 import { roundTrip } from './support/mqtt.js';
 import { resetToPlain } from './support/reset.js';
-import { CLI, workspace } from './support/workspace.js';
+import { CLI, type InventoryDoc, workspace } from './support/workspace.js';
 
 const broker = node(1);
 const ws = workspace('environment');
@@ -46,11 +48,12 @@ const envFile = path.join(broker.sslDir, 'hivemq-tls.env');
 const TLS_STARTED = `Started TCP Listener with TLS on address ${broker.address} and on port ${MQTT_TLS_PORT}.`;
 let firstSerial = '';
 
-/** deploy-tls with this file's passwords in its environment (never argv). */
-async function deployTls(args: string[]): Promise<void> {
-  const result = await run('node', [CLI, ...args], { env, timeoutMs: 120_000 });
+/** deploy-tls with this file's passwords (or `extra` ones) in its environment (never argv). */
+async function deployTls(args: string[], extra: NodeJS.ProcessEnv = {}) {
+  const result = await run('node', [CLI, ...args], { env: { ...env, ...extra }, timeoutMs: 240_000 });
   if (result.code !== 0)
-    throw new Error(`deploy-tls ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    throw new Error(`deploy-tls ${args.join(' ')} exited ${result.code}: ${result.stdout}\n${result.stderr}`);
+  return result;
 }
 
 function writeEnvironmentFile(): void {
@@ -198,5 +201,87 @@ describe('passwords in the environment, not in config.xml', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/hivemq-tls.env must be root's and 0600/);
     expect(brokerPid(broker)).toBeUndefined();
+  });
+});
+
+describe('environment mode through the rollout itself', () => {
+  let inventory = '';
+  const nodeFiles = () => ({
+    ssl: treeHashes(broker.sslDir),
+    conf: treeHashes(path.join(broker.homeDir, 'conf')),
+  });
+  const deployedSerial = () =>
+    readFileSync(path.join(ws.caDir, 'deployments.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { node: string; serial: string })
+      .findLast((entry) => entry.node === broker.name)?.serial;
+
+  beforeAll(async () => {
+    await resetToPlain([broker]);
+    inventory = ws.writeInventory('environment.yaml', (doc) => {
+      const only = doc.nodes.find((n) => n.name === broker.name) as InventoryDoc['nodes'][number] & {
+        tls: Record<string, unknown>;
+      };
+      only.tls = { ...only.tls, passwordsIn: 'environment' };
+      doc.nodes = [only];
+    });
+  }, 300_000);
+
+  it('serves mutual TLS with no password in config.xml: placeholders there, values in a root-only file', async () => {
+    const result = await deployTls(['--inventory', inventory]);
+    expect(result.stdout).toMatch(/broker1\s+deployed\s+restart/);
+    const config = readFileSync(configPath(broker), 'utf8');
+    expect(config).toContain('<password>${ENV:HIVEMQ_TLS_KEYSTORE_PASSWORD}</password>');
+    expect(config).toContain(
+      '<private-key-password>${ENV:HIVEMQ_TLS_PRIVATE_KEY_PASSWORD}</private-key-password>',
+    );
+    expect(config).toContain('<password>${ENV:HIVEMQ_TLS_TRUSTSTORE_PASSWORD}</password>');
+    for (const password of Object.values(secrets)) expect(config).not.toContain(password.slice(-24));
+    const file = statSync(envFile);
+    expect([file.uid, file.mode & 0o777]).toEqual([0, 0o600]);
+    expect(
+      environmentFileHolds(
+        readFileSync(envFile, 'utf8'),
+        envFile,
+        storePasswords('jks', {
+          keystore: new Secret(secrets.HIVEMQ_KEYSTORE_PASSWORD, 'test'),
+          truststore: new Secret(secrets.HIVEMQ_TRUSTSTORE_PASSWORD, 'test'),
+        }),
+      ),
+    ).toBe(true);
+    expect((await served()).serial).toBe(deployedSerial());
+    await deployTls(['verify', '--inventory', inventory]);
+  });
+
+  it('a second run changes nothing; a rotation (same passwords) hot-reloads without a restart', async () => {
+    const before = nodeFiles();
+    const pid = brokerPid(broker);
+    const again = await deployTls(['--inventory', inventory]);
+    expect(again.stdout).toMatch(/broker1\s+unchanged\s+none/);
+    expect(nodeFiles()).toEqual(before);
+
+    const rotated = await deployTls(['rotate', '--inventory', inventory, '--force']);
+    expect(rotated.stdout).toMatch(/broker1\s+deployed\s+hot-reload/);
+    expect(brokerPid(broker)).toBe(pid);
+    expect((await served()).serial).toBe(deployedSerial());
+    expect(treeHashes(path.join(broker.homeDir, 'conf'))).toEqual(before.conf);
+  });
+
+  it('a new keystore password: config.xml stays, the file changes, and the plan says the broker must restart', async () => {
+    const config = readFileSync(configPath(broker), 'utf8');
+    const changed = { HIVEMQ_KEYSTORE_PASSWORD: `${secrets.HIVEMQ_KEYSTORE_PASSWORD} (new)` };
+    const plan = await deployTls(['plan', '--inventory', inventory], changed);
+    expect(plan.stdout).toContain(
+      `restart to put the files in effect: ${MOUNT_POINTS.ssl}/hivemq-tls.env holds other passwords: HiveMQ reads the \${ENV:…} passwords only when it starts`,
+    );
+    expect(plan.stdout).not.toContain('/opt/hivemq/conf/config.xml');
+    const pid = brokerPid(broker);
+    const result = await deployTls(['--inventory', inventory], changed);
+    expect(result.stdout).toMatch(/broker1\s+deployed\s+restart/);
+    expect(brokerPid(broker)).not.toBe(pid);
+    expect(readFileSync(configPath(broker), 'utf8')).toBe(config);
+    expect((await served()).serial).toBe(deployedSerial());
+    await deployTls(['verify', '--inventory', inventory], changed);
   });
 });
