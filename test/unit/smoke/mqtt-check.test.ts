@@ -1,7 +1,7 @@
 // The mqtt.js options for each transport: the same TLS checks over mqtts:// and wss://.
 import type { PeerCertificate } from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { checkLabel } from '../../../src/smoke/matrix.js';
+import { checkLabel, effectiveProtocols } from '../../../src/smoke/matrix.js';
 import { clientOptions, type MqttCheckOptions } from '../../../src/smoke/mqtt-check.js';
 
 const base: MqttCheckOptions = {
@@ -57,5 +57,24 @@ describe('checkLabel', () => {
     expect(checkLabel('mTLS MQTT 5 round trip', { transport: { type: 'websocket', path: '/mqtt' } })).toBe(
       'mTLS MQTT 5 round trip (wss /mqtt)',
     );
+  });
+
+  it("names the listener when a node has several, so each listener's checks stay apart", () => {
+    expect(checkLabel('TLS 1.0 refused', { listener: 'secure-listener', transport: { type: 'tcp' } })).toBe(
+      'TLS 1.0 refused (secure-listener)',
+    );
+    expect(
+      checkLabel('TLS 1.0 refused', {
+        listener: 'secure-websocket-listener',
+        transport: { type: 'websocket', path: '/mqtt' },
+      }),
+    ).toBe('TLS 1.0 refused (secure-websocket-listener, wss /mqtt)');
+  });
+});
+
+describe('effectiveProtocols', () => {
+  it("reads no <protocols> as the JVM's defaults HiveMQ keeps: TLS 1.3 and 1.2", () => {
+    expect(effectiveProtocols([])).toEqual(['TLSv1.3', 'TLSv1.2']);
+    expect(effectiveProtocols(['TLSv1.3'])).toEqual(['TLSv1.3']);
   });
 });
