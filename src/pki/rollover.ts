@@ -3,9 +3,10 @@
 // (trust both, re-issue, drop the old one) are recorded in rollover.json so a run can resume.
 import 'reflect-metadata';
 import { createPublicKey, X509Certificate as NodeX509, type webcrypto } from 'node:crypto';
-import { access, chmod, copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, link, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CaError } from '../errors.js';
+import type { Fault } from '../faults.js';
 import type { Secret } from '../secret.js';
 import { appendIndexEntry, freshSerial, indexEntryFor, readCaKey } from './ca.js';
 import { certificateDer, parseCertificatePem, signCertificate, x509 } from './certificate.js';
@@ -55,10 +56,15 @@ const exists = (path: string) =>
     () => false,
   );
 
-/** A new CN, so `openssl ca` on the root (unique_subject) signs it and people tell the two apart. */
-function nextSubject(current: Subject, now: Date): Subject {
-  const base = (current.CN ?? 'Intermediate CA').replace(/ \d{8}$/, '');
-  return { ...current, CN: `${base} ${now.toISOString().slice(0, 10).replace(/-/g, '')}` };
+/**
+ * A new CN for every intermediate, down to the second: `openssl ca` on the root keeps subjects
+ * unique (unique_subject = yes, the article's ca-openssl.cnf), so a second rollover on the same day
+ * with a date-only CN made the root's `openssl ca` fail with "Error creating name index".
+ */
+export function nextSubject(current: Subject, now: Date): Subject {
+  const base = (current.CN ?? 'Intermediate CA').replace(/ \d{8}(T\d{6}Z)?$/, '');
+  const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '');
+  return { ...current, CN: `${base} ${stamp}Z` };
 }
 
 /**
@@ -156,19 +162,54 @@ export async function rolloverCertificates(layout: CaLayout, state: RolloverStat
   return { next: certificateDer(next), old: certificateDer(old), root: certificateDer(root), swapped };
 }
 
-/** Makes the next intermediate the one that issues: the old one is archived under its serial. */
-export async function activateNextIntermediate(layout: CaLayout, state: RolloverState): Promise<void> {
+/**
+ * Makes the next intermediate the one that issues; the old pair is kept under its serial. Safe to
+ * stop anywhere and run again: the next pair is complete before anything old moves, an archive is
+ * never written over (after a stop between the renames, intermediate.key.pem is already the new
+ * key), and each step is skipped once done.
+ */
+export async function activateNextIntermediate(
+  layout: CaLayout,
+  state: RolloverState,
+  fault?: Fault,
+): Promise<void> {
   const paths = rolloverPaths(layout);
-  const { swapped } = await rolloverCertificates(layout, state);
-  if (swapped) return; // resumed after the swap
-  await copyFile(layout.intermediateCert, paths.archivedCert(state.oldSerial));
-  await chmod(paths.archivedCert(state.oldSerial), MODE.cert);
-  await copyFile(layout.intermediateKey, paths.archivedKey(state.oldSerial));
-  await chmod(paths.archivedKey(state.oldSerial), MODE.caKey); // copyFile does not keep the mode
-  await rename(paths.nextKey, layout.intermediateKey);
-  await rename(paths.nextCert, layout.intermediateCert);
+  const archivedCert = paths.archivedCert(state.oldSerial);
+  const archivedKey = paths.archivedKey(state.oldSerial);
+  // While the next key still waits aside, the active files are the old pair: archive them.
+  if (await exists(paths.nextKey)) {
+    await archive(layout.intermediateCert, archivedCert, MODE.cert);
+    await archive(layout.intermediateKey, archivedKey, MODE.caKey);
+  }
+  if (!(await exists(archivedCert)) || !(await exists(archivedKey))) {
+    throw new CaError(
+      `the old intermediate (serial ${state.oldSerial}) is not archived in ${layout.intermediateDir}`,
+      {
+        hint: `restore ${archivedCert} and ${archivedKey} from a backup of the CA, then run ca rollover again`,
+      },
+    );
+  }
+  if (await exists(paths.nextKey)) await rename(paths.nextKey, layout.intermediateKey);
+  await fault?.('swapping');
+  if (await exists(paths.nextCert)) await rename(paths.nextCert, layout.intermediateCert);
   const root = await readFile(layout.rootCert, 'utf8');
   const next = await readFile(layout.intermediateCert, 'utf8');
-  await writeFile(`${layout.chain}.tmp`, `${next.trimEnd()}\n${root.trimEnd()}\n`, { mode: MODE.cert });
-  await rename(`${layout.chain}.tmp`, layout.chain);
+  await writeFileAtomic(layout.chain, `${next.trimEnd()}\n${root.trimEnd()}\n`, MODE.cert);
+}
+
+/**
+ * A complete copy at `to`, made once: copied to a temporary name, then linked into place, which
+ * fails rather than replace a file already there (link(2)); an existing archive is kept as it is.
+ */
+async function archive(from: string, to: string, mode: number): Promise<void> {
+  const temp = `${to}.${process.pid}.tmp`;
+  await copyFile(from, temp);
+  try {
+    await chmod(temp, mode); // copyFile does not keep the mode
+    await link(temp, to).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(temp, { force: true });
+  }
 }

@@ -4,6 +4,7 @@
 import { keystoreBytes, truststoreBytes } from '../bundles/bundle.js';
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
+import type { Fault } from '../faults.js';
 import type { NodeFile } from '../hivemq/install.js';
 import { formatSan } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
@@ -12,7 +13,7 @@ import type { NodeIntent, NodePlan } from '../plan/types.js';
 import { type GateResult, nodeGate } from '../smoke/gate.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
 import type { Issuer } from './ca.js';
-import { applyChange, type ChangeResult, type FaultPoint } from './change.js';
+import { applyChange, type ChangeResult } from './change.js';
 import { asNodeError, type ConnectedNode } from './gather.js';
 
 /** One node through the whole rollout: where it is, what it has, what it must get. */
@@ -41,7 +42,7 @@ const STORE_MODE = 0o640;
 
 export interface ApplyDeps {
   clock: Clock;
-  fault?: (point: FaultPoint) => Promise<void>;
+  fault?: Fault;
 }
 
 export async function applyPlan(
@@ -94,7 +95,11 @@ async function changeNode(
   if (plan.config.changed) {
     // The plan holds only a redacted diff: the text with passwords is rendered again here.
     const data = desiredConfig(run.facts.configXml ?? '', run.intent);
-    files.push({ path: paths.config, data, ...(run.facts.configOwnership ?? storeFile) });
+    // config.xml holds the keystore passwords: keep its owner and group, never let others read it
+    // (HiveMQ ships it 0644).
+    const kept = run.facts.configOwnership;
+    const configFile = kept ? { ...kept, mode: kept.mode & ~0o007 } : storeFile;
+    files.push({ path: paths.config, data, ...configFile });
   }
 
   const result = await applyChange(

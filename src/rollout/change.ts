@@ -7,13 +7,11 @@
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
 import { encodePending, type PendingChange } from '../facts/pending.js';
+import type { Fault } from '../faults.js';
 import { backupFiles, clearPending, installFiles, type NodeFile, restoreBackup } from '../hivemq/install.js';
 import { reloadCount, restartBroker, waitForReload } from '../hivemq/service.js';
 import type { Remote } from '../remote/remote.js';
 import type { Gate, GateResult } from '../smoke/gate.js';
-
-/** Where a test may end the process, as a kill at that moment would (DEPLOY_TLS_FAULT). */
-export type FaultPoint = 'installed' | 'restarted';
 
 export interface NodeChange {
   /** Written all or none, together with the pending-change marker. Empty: finish a pending change. */
@@ -51,7 +49,7 @@ export interface ChangeSite {
   /** How long to wait for HiveMQ's 10-second keystore re-hash before a restart loads it. */
   reloadTimeoutMs: number;
   clock: Clock;
-  fault?: (point: FaultPoint) => Promise<void>;
+  fault?: Fault;
 }
 
 export type ChangeResult =

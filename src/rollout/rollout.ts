@@ -10,6 +10,7 @@ import type { ClientBundleResult } from '../bundles/clients.js';
 import { issueClientBundles, planClientBundles, unchangedBundle } from '../bundles/clients.js';
 import type { Clock } from '../clock.js';
 import { HostKeyError } from '../errors.js';
+import type { Fault } from '../faults.js';
 import type { Inventory } from '../inventory/load.js';
 import { caLayout } from '../pki/index.js';
 import { appendLedger, lastDeployed, readLedger } from '../pki/ledger.js';
@@ -21,7 +22,6 @@ import { readSmokeIdentity } from '../smoke/identity.js';
 import type { RendererName } from '../tasks/stage.js';
 import { applyPlan, type NodeOutcome, type NodeRun } from './apply.js';
 import { openIssuer, readTrust } from './ca.js';
-import type { FaultPoint } from './change.js';
 import { disconnect, gather, type NodeFailure } from './gather.js';
 import { buildReport, type RolloutReport } from './report.js';
 import { intentFor, type Rotation, selectTargets } from './targets.js';
@@ -50,7 +50,7 @@ export interface RolloutDeps {
   resolveSecret: SecretResolver;
   clock: Clock;
   /** Tests only: the process ends at this point of a node's change, as a kill would end it. */
-  fault?: (point: FaultPoint) => Promise<void>;
+  fault?: Fault;
   /** Runs a client's onRenew command after its bundle was renewed. */
   runHook: HookRunner;
 }

@@ -2,7 +2,7 @@
 // checked with openssl s_client and mosquitto_pub; a rerun changes nothing; a failing node is
 // rolled back and the nodes after it stay untouched; a changed host key stops everything.
 import { execFile } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,8 @@ describe('deploy-tls --inventory on the sandbox', () => {
         path.join(n.homeDir, 'conf', 'config.xml'),
       ]);
       expect(xsd.code, xsd.stderr).toBe(0);
+      // config.xml now holds keystore passwords: HiveMQ's stock 0644 loses the bits for others.
+      expect(statSync(path.join(n.homeDir, 'conf', 'config.xml')).mode & 0o777).toBe(0o640);
     }
     const ledger = readFileSync(path.join(caDir, 'deployments.jsonl'), 'utf8')
       .trim()
