@@ -1,13 +1,12 @@
-// The Debian releases a container fleet can run: each brings its own OpenSSH, systemd and JRE, so
-// deploy-tls meets the servers people actually run.
+// The Debian releases a container fleet can run: each brings its own OpenSSH (the version its sshd
+// announces), systemd and JRE, so deploy-tls meets the servers people actually run.
 
 export const RELEASES = {
-  // OpenSSH 8.4, systemd 247; openjdk-17 came to bullseye through its security updates.
-  bullseye: { version: 11, jre: 'openjdk-17-jre-headless' },
-  // OpenSSH 9.2, systemd 252.
-  bookworm: { version: 12, jre: 'openjdk-17-jre-headless' },
-  // OpenSSH 10.0, systemd 257; Java 21 is trixie's only JRE.
-  trixie: { version: 13, jre: 'openjdk-21-jre-headless' },
+  // openjdk-17 came to bullseye through its security updates.
+  bullseye: { version: 11, jre: 'openjdk-17-jre-headless', openssh: '8.4' },
+  bookworm: { version: 12, jre: 'openjdk-17-jre-headless', openssh: '9.2' },
+  // Java 21 is trixie's only JRE.
+  trixie: { version: 13, jre: 'openjdk-21-jre-headless', openssh: '10.0' },
 } as const;
 
 export type ReleaseName = keyof typeof RELEASES;
