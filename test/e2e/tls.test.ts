@@ -2,15 +2,7 @@
 // node` behind a tls-tcp-listener with client-authentication-mode REQUIRED, checked with tools
 // nobody here wrote (openssl s_client, mosquitto_pub) and with mqtt.js, for JKS and for PKCS#12.
 import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
