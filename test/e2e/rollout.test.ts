@@ -194,7 +194,9 @@ describe('deploy-tls --inventory on the sandbox', () => {
       pids: await pids(),
     };
     const broker2Serial = (await servedCertificate(node(2).address, node(2).host)).serial;
-    const result = await deployTls(['--inventory', failing, '--health-timeout', '30']);
+    // The gate waits out the timeout on broker2, and the rollback's restart must serve again within
+    // it: a JVM restart takes 20 s on a busy 2-core machine.
+    const result = await deployTls(['--inventory', failing, '--health-timeout', '40']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/broker1\s+deployed\s+restart/);
     expect(result.stdout).toMatch(/broker2\s+rolled-back\s+restart/);
