@@ -186,7 +186,7 @@ describe('rotation faults', () => {
     const status = await deployTls(['status', '--inventory', withGhost]);
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/broker1\s+\S+\s+\S+\s+\d+\s+yes/);
-    expect(status.stdout).toContain(`! broker9: cannot connect to root@${sandboxAddress(99)}`);
+    expect(status.stdout).toContain(`! broker9: cannot connect to ${fleet.login.user}@${fleet.address(99)}`);
     expect(status.stderr).toContain('1 of 4 nodes could not be read or do not serve TLS');
   });
 
