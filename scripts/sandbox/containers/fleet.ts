@@ -153,7 +153,8 @@ export function containerFleet(release: ReleaseName, layout: SandboxLayout = san
     if (chown.code !== 0) throw new Error(`${n.name}: chown config.xml: ${chown.stderr}`);
   }
 
-  async function waitUntilServing(n: FleetNode, sshPort: number): Promise<void> {
+  /** JVMs start at once and share the machine's cores: the wait grows with the fleet. */
+  async function waitUntilServing(n: FleetNode, sshPort: number, fleetSize: number): Promise<void> {
     const hint = `see \`docker exec ${containerName(n)} journalctl -u ssh -u hivemq\` and /opt/hivemq/log/hivemq.log there`;
     await waitFor(
       `${n.name}'s sshd on ${n.address}:${sshPort} and HiveMQ on :${MQTT_PORT} (${hint})`,
@@ -161,7 +162,7 @@ export function containerFleet(release: ReleaseName, layout: SandboxLayout = san
         ((await sshBanner(n.address, sshPort)) !== undefined &&
           ((await mqttAccepts(n.address, MQTT_PORT)) || (await tcpAnswers(n.address, MQTT_TLS_PORT)))) ||
         undefined,
-      { timeoutMs: 180_000, intervalMs: 250 },
+      { timeoutMs: 120_000 + fleetSize * 15_000, intervalMs: 500 },
     );
   }
 
@@ -211,7 +212,7 @@ export function containerFleet(release: ReleaseName, layout: SandboxLayout = san
       const missing = wantedNodes.filter((n) => !running.has(n.name));
       if (missing.length > 0) log(`starting ${missing.map((n) => n.name).join(', ')} (${image})`);
       await inParallel(missing, PARALLEL, (n) => startNode(n, image, sshPort, client.public));
-      await Promise.all(wantedNodes.map((n) => waitUntilServing(n, sshPort)));
+      await Promise.all(wantedNodes.map((n) => waitUntilServing(n, sshPort, missing.length)));
 
       const first = wantedNodes[0];
       if (first !== undefined)
