@@ -53,6 +53,8 @@ export interface Fleet {
   readonly serviceUser: string;
   /** The inventory's restart command, run over ssh (through sudo when become). */
   readonly restartCommand: string;
+  /** The node's command to start or stop the broker, like restartCommand. */
+  serviceCommand(action: 'start' | 'stop'): string;
   /** The port every node's sshd listens on (after `up`). */
   sshPort(): number;
   /** Node `index` (1-based) of this fleet, whether or not it runs. */

@@ -39,6 +39,7 @@ export function namespaceFleet(layout: SandboxLayout = sandboxLayout()): Fleet {
     // The sandbox JVM runs as root and the machine has no `hivemq` group to own keystores.
     serviceUser: 'root',
     restartCommand: `${SERVICE_SCRIPT} restart`,
+    serviceCommand: (action) => `${SERVICE_SCRIPT} ${action}`,
     sshPort,
     node: (index) => asNode(nodeLayout(layout, index)),
     address: sandboxAddress,

@@ -6,12 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNodeFile } from '../../scripts/sandbox/node-files.js';
 import type { InspectReport } from '../../src/inspect/inspect.js';
 import type { ListenerObservation } from '../../src/metrics/fleet.js';
 import { updateTextfile } from '../../src/metrics/textfile.js';
 import { type FleetReportInput, renderFleetReport } from '../../src/report/fleet-html.js';
 import { requireTool } from '../helpers/system-tools.js';
-import { node, nodes, run, sshOk, waitUntilMqttAccepts } from './support/fleet.js';
+import { brokerService, fleet, node, nodes, run, sshOk, waitUntilMqttAccepts } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { workspace } from './support/workspace.js';
 
@@ -49,7 +50,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await sshOk(node(3), '/opt/hivemq/bin/hivemq-service start', 90_000);
+  await brokerService(node(3), 'start');
   await waitUntilMqttAccepts(node(3));
 }, 120_000);
 
@@ -101,7 +102,9 @@ describe('inspect on the live fleet', () => {
   });
 
   it("reads broker2's own keystore file with the inventory's password, as keytool lists it", async () => {
-    const keystore = path.join(node(2).sslDir, 'hivemq-keystore.jks');
+    // A copy on this machine of the file on broker2.
+    const keystore = path.join(work, 'broker2-keystore.jks');
+    writeFileSync(keystore, await readNodeFile(fleet, node(2), '/etc/ssl/hivemq/hivemq-keystore.jks'));
     // the workspace's environment holds the inventory's keystore password
     const result = await deployTls(['inspect', keystore, '--ca-dir', caDir, '--json']);
     expect(result.code, result.stderr).toBe(0);
@@ -127,7 +130,7 @@ describe('metrics and the HTML report from a fleet with one broker down', () => 
   const now = new Date();
 
   beforeAll(async () => {
-    await sshOk(node(3), '/opt/hivemq/bin/hivemq-service stop', 90_000);
+    await brokerService(node(3), 'stop');
     status = JSON.parse(
       (await deployTls(['status', '--inventory', inventory, '--json'])).stdout,
     ) as StatusJson;

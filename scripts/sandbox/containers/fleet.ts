@@ -172,6 +172,7 @@ export function containerFleet(release: ReleaseName, layout: SandboxLayout = san
     login: { user: LOGIN_USER, become: true },
     serviceUser: SERVICE_USER,
     restartCommand: RESTART_COMMAND,
+    serviceCommand: (action) => `systemctl ${action} hivemq`,
     sshPort: () => savedSettings()?.sshPort ?? DEFAULT_SSH_PORT,
     node,
     address,

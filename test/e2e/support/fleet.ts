@@ -128,6 +128,16 @@ export function restartBroker(target: FleetNode, timeoutMs = 90_000): Promise<st
   return sshOk(target, command, timeoutMs);
 }
 
+/** Starts or stops the broker over ssh with the node's own service manager. */
+export function brokerService(
+  target: FleetNode,
+  action: 'start' | 'stop',
+  timeoutMs = 90_000,
+): Promise<string> {
+  const command = fleet.serviceCommand(action);
+  return sshOk(target, fleet.login.become ? `sudo -n ${command}` : command, timeoutMs);
+}
+
 export function waitUntilMqttAccepts(target: FleetNode, timeoutMs = 60_000): Promise<true> {
   return waitFor(
     `${target.name} to accept MQTT on ${target.address}:${MQTT_PORT}`,
