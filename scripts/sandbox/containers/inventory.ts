@@ -43,7 +43,7 @@ export function containerInventory(
         truststore: { password: { file: secretFile(own, 'truststore') } },
       },
     },
-    clients: [{ name: 'mqtt-client' }],
+    clients: [{ name: 'mqtt-client', password: { file: secretFile(own, 'client') } }],
     nodes: nodes.map((node) => ({
       name: node.name,
       host: node.host,
