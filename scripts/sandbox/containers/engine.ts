@@ -7,6 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import http from 'node:http';
 import { DeployTlsError } from '../../../src/errors.js';
 import type { Log } from '../fleet-api.js';
+import { aptInstall } from '../prerequisites.js';
 import { waitFor } from '../processes.js';
 
 const SOCKET = '/var/run/docker.sock';
@@ -37,6 +38,9 @@ export function engineAnswersSync(): boolean {
 export async function ensureEngine(log: Log): Promise<void> {
   // Another engine named by the environment is the user's to run.
   if (process.env.DOCKER_HOST !== undefined || (await ping(SOCKET))) return;
+  // On a Debian machine as root the engine comes from Debian, as the namespace sandbox's packages do.
+  if (process.getuid?.() === 0 && !onPath('dockerd') && onPath('apt-get'))
+    await aptInstall(['docker.io'], log);
   if (process.getuid?.() !== 0 || !onPath('dockerd')) {
     throw new DeployTlsError('no Docker engine answers', {
       hint: 'start Docker; as root on Debian `apt-get install docker.io` is enough (the fleet starts dockerd); or use DEPLOY_TLS_FLEET=namespace',

@@ -23,6 +23,7 @@ import { ImageName } from 'testcontainers';
 import { DeployTlsError } from '../../../src/errors.js';
 import { JAVA_OPTS } from '../broker.js';
 import type { Log } from '../fleet-api.js';
+import { aptInstall } from '../prerequisites.js';
 import { nodePackages, type ReleaseName } from './releases.js';
 import { runtimeClient } from './runtime.js';
 
@@ -160,7 +161,10 @@ function pipeline(producer: string[], consumer: string[], logFile: string): Prom
 /** The release's Debian base with the node packages. */
 async function ensureBase(release: ReleaseName, sources: ImageSources, log: Log): Promise<string> {
   const packages = nodePackages(release);
-  // Without mmdebstrap (a laptop with only Docker), a registry's Debian image is the base.
+  // Without mmdebstrap (a laptop with only Docker), a registry's Debian image is the base; as root
+  // on Debian, mmdebstrap comes from Debian first (no image registry is needed then).
+  if (!onPath('mmdebstrap') && process.getuid?.() === 0 && onPath('apt-get'))
+    await aptInstall(['mmdebstrap'], log);
   const provider = onPath('mmdebstrap') ? 'mmdebstrap' : 'registry';
   const dockerfile = readFileSync(path.join(sources.imageDir, 'Dockerfile.base'));
   const tag = `deploy-tls-base:${release}-${shortHash([provider, release, packages.join(','), ...(provider === 'registry' ? [dockerfile] : [])])}`;
