@@ -62,6 +62,14 @@ export function privateKeyPkcs8(key: KeyObject): Uint8Array {
   return key.export({ type: 'pkcs8', format: 'der' });
 }
 
+/**
+ * Whether a PEM private key is encrypted: PKCS#8's "ENCRYPTED PRIVATE KEY" (RFC 5958) or a
+ * traditional OpenSSL PEM whose headers say "Proc-Type: 4,ENCRYPTED" (RFC 1421), as `genrsa -aes256` writes.
+ */
+export function isEncryptedPem(pem: string): boolean {
+  return /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem) || /^Proc-Type:\s*4,\s*ENCRYPTED\s*$/m.test(pem);
+}
+
 /** Throws whatever OpenSSL says; callers turn it into an error that names the file. */
 export function decryptPrivateKeyPem(pem: string, password: Secret): KeyObject {
   return createPrivateKey({ key: pem, format: 'pem', passphrase: password.reveal() });

@@ -22,7 +22,14 @@ export interface CaLayout {
   intermediateCert: string;
   chain: string;
   lock: string;
+  /** A leaf's own files: the serial in the name, so no two certificates ever share a file. */
+  leafFiles(name: string, serial: string): { certificate: string; key: string };
+  /**
+   * @deprecated The unsuffixed copy of the smoke identity, kept for readers that predate
+   * findLeaf (see leaves.ts); nothing else is written under these names.
+   */
   leafCert(name: string): string;
+  /** @deprecated See leafCert. */
   leafKey(name: string): string;
   newcert(dir: 'root' | 'intermediate', serial: string): string;
 }
@@ -47,6 +54,10 @@ export function caLayout(dir: string): CaLayout {
     intermediateCert: join(inter, 'certs', 'intermediate.cert.pem'),
     chain: join(inter, 'certs', 'ca-chain.cert.pem'),
     lock: join(dir, 'deploy-tls.lock'),
+    leafFiles: (name, serial) => ({
+      certificate: join(inter, 'certs', `${name}-${serial}.cert.pem`),
+      key: join(inter, 'private', `${name}-${serial}.key.pem`),
+    }),
     leafCert: (name) => join(inter, 'certs', `${name}.cert.pem`),
     leafKey: (name) => join(inter, 'private', `${name}.key.pem`),
     newcert: (which, serial) => join(which === 'root' ? dir : inter, 'newcerts', `${serial}.pem`),

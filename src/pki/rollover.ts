@@ -94,7 +94,7 @@ export async function startRollover(layout: CaLayout, password: Secret, now: Dat
   }
   const rootKey = await readCaKey(layout.rootKey, password);
   const root = parseCertificatePem(await readFile(layout.rootCert, 'utf8'));
-  const serial = await freshSerial(layout.rootIndex, layout.rootSerial);
+  const serial = await freshSerial(layout.rootIndex, layout.rootSerial, (s) => layout.newcert('root', s));
   const next = await signCertificate({
     profile: 'intermediate',
     subject,
