@@ -36,6 +36,7 @@ import {
   type HashName,
   KdfPurpose,
   pkcs12Kdf,
+  readIterations,
 } from './pbe.js';
 import type { DecodedKeystore, DecodedKeystoreEntry, KeystoreEntry, Pkcs12Profile } from './types.js';
 import { validateEntries } from './validate.js';
@@ -202,7 +203,7 @@ function verifyMac(macData: DerNode | undefined, authSafe: Uint8Array, password:
       hint: 'rewrite the store with OpenSSL 3.0 defaults or keytool -importkeystore',
     });
   }
-  const iterations = iterationsNode === undefined ? 1 : readInteger(iterationsNode, 'MAC iterations');
+  const iterations = iterationsNode === undefined ? 1 : readIterations(iterationsNode, 'PKCS#12 MAC');
   const expected = readOctetString(digest, 'MAC');
   const actual = computeMac(hash, password, readOctetString(saltNode, 'MAC salt'), iterations, authSafe);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw wrongPassword();
