@@ -213,7 +213,11 @@ describe('deploy-tls ca init', () => {
   it('encrypts both CA keys with AES-256: openssl opens them with the password only', async () => {
     const dir = ca('layout');
     for (const key of ['private/ca.key.pem', 'intermediate/private/intermediate.key.pem']) {
-      expect(await openssl(dir, 'asn1parse', '-in', key)).toContain(':aes-256-cbc');
+      const structure = await openssl(dir, 'asn1parse', '-in', key);
+      expect(structure).toContain(':aes-256-cbc');
+      // PBKDF2-HMAC-SHA256 with 600000 (0x927C0) iterations, not OpenSSL's default 2048.
+      expect(structure).toContain(':hmacWithSHA256');
+      expect(structure).toMatch(/INTEGER\s+:0927C0\n/);
       await openssl(dir, 'pkey', '-in', key, ...PASSIN, '-noout');
       await expect(
         openssl(dir, 'pkey', '-in', key, '-passin', 'env:WRONG_PASSWORD', '-noout'),
