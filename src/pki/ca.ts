@@ -39,8 +39,23 @@ export interface InitCaOptions {
   now: Date;
 }
 
+/**
+ * The shortest CA password `ca init` accepts. Anyone with a copy of a key file can guess offline,
+ * at GPU speed, without a lockout; NIST SP 800-63B asks 8 characters of any password and 15 of one
+ * that protects alone. 12 with PBKDF2 at 600,000 iterations (keys.ts) is our floor; a passphrase of
+ * several words is better. Only new CAs: a CA made by hand keeps working with the password it has.
+ */
+export const MIN_CA_PASSWORD_LENGTH = 12;
+
 /** Creates a CA directory in the article's layout. Builds it aside and renames it into place. */
 export async function initCa(options: InitCaOptions): Promise<CaLayout> {
+  const length = [...options.password.reveal()].length;
+  if (length < MIN_CA_PASSWORD_LENGTH) {
+    throw new InputError(
+      `the CA password from ${options.password.origin} has ${length} characters: a new CA needs at least ${MIN_CA_PASSWORD_LENGTH}`,
+      { hint: 'choose a longer one, e.g. a passphrase of several words: it encrypts every key of the CA' },
+    );
+  }
   const layout = caLayout(resolve(options.dir));
   // The CA keys are the slowest work and everything waits for them: start them before anything else.
   const keys = Promise.all([generateKey(CA_KEY_TYPE), generateKey(CA_KEY_TYPE)]);

@@ -1,9 +1,10 @@
 // Opening a CA checks what it is about to sign with; issuing checks every input before it writes.
 import { createPublicKey } from 'node:crypto';
 import { access, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaError, InputError } from '../../../src/errors.js';
-import { CertificateAuthority, type IssueRequest, randomSerial } from '../../../src/pki/ca.js';
+import { CertificateAuthority, type IssueRequest, initCa, randomSerial } from '../../../src/pki/ca.js';
 import { parseCertificatePem, signCertificate } from '../../../src/pki/certificate.js';
 import { decryptPrivateKeyPem, generateKey, plainPrivateKeyPem } from '../../../src/pki/keys.js';
 import { caLayout } from '../../../src/pki/layout.js';
@@ -11,6 +12,7 @@ import { validity } from '../../../src/pki/profiles.js';
 import { Secret } from '../../../src/secret.js';
 import { type CaFixture, caFixture, NOW, password, snapshot } from './ca-fixture.js';
 
+// Opening the CA derives its key-file key (PBKDF2, 600,000 iterations): seconds on a busy machine.
 let fixture: CaFixture;
 beforeAll(async () => {
   fixture = await caFixture();
@@ -71,7 +73,21 @@ async function caParts(dir: string) {
   return { root, intermediate, rootKey, interKey };
 }
 
-describe('opening a CA', () => {
+describe('creating a CA', { timeout: 60_000 }, () => {
+  it('refuses a CA password shorter than 12 characters, and creates nothing', async () => {
+    const dir = join(await fixture.fresh(), 'new-ca');
+    const error = await failure(() =>
+      initCa({ dir, password: new Secret('short-pw', 'env DEPLOY_TLS_CA_PASSWORD'), subject: {}, now: NOW }),
+    );
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toBe(
+      'the CA password from env DEPLOY_TLS_CA_PASSWORD has 8 characters: a new CA needs at least 12',
+    );
+    expect(await exists(dir)).toBe(false);
+  });
+});
+
+describe('opening a CA', { timeout: 60_000 }, () => {
   it('refuses an intermediate certificate that is no CA certificate (CA:FALSE)', async () => {
     const dir = await fixture.fresh();
     await replaceIntermediate(dir, ({ root, rootKey, interKey }) =>
@@ -147,7 +163,7 @@ describe('opening a CA', () => {
   });
 });
 
-describe('issuing checks every input before it writes', () => {
+describe('issuing checks every input before it writes', { timeout: 60_000 }, () => {
   it('refuses a leaf that would outlive the intermediate, saying by how much and what is allowed', async () => {
     const dir = await fixture.fresh();
     const before = await snapshot(dir);

@@ -10,6 +10,7 @@ import { caLayout } from '../../../src/pki/layout.js';
 import { findLeaf, readLeafKey, SMOKE_LEAF_NAME } from '../../../src/pki/leaves.js';
 import { type CaFixture, caFixture, NOW, password, snapshot } from './ca-fixture.js';
 
+// Opening the CA derives its key-file key (PBKDF2, 600,000 iterations): seconds on a busy machine.
 let fixture: CaFixture;
 beforeAll(async () => {
   fixture = await caFixture();
@@ -42,7 +43,7 @@ async function withCa<T>(dir: string, work: (ca: CertificateAuthority) => Promis
   }
 }
 
-describe('leaf files', () => {
+describe('leaf files', { timeout: 60_000 }, () => {
   it('a second certificate of one name keeps the first one’s certificate and key', async () => {
     const dir = await fixture.fresh();
     const [first, second] = await withCa(dir, async (ca) => [
@@ -119,7 +120,7 @@ describe('leaf files', () => {
   });
 });
 
-describe('findLeaf', () => {
+describe('findLeaf', { timeout: 60_000 }, () => {
   it('finds the newest usable certificate of a name and profile, with its key', async () => {
     const dir = await fixture.fresh();
     const later = new Date(NOW.getTime() + 86_400_000);
