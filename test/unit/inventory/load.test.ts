@@ -168,6 +168,24 @@ nodes:
     ]);
   });
 
+  it('bounds certificate lifetimes: whole days up to the intermediate CA’s 3650', () => {
+    const text = `ca: { dir: ./pki, password: { file: ./ca.pass } }
+defaults:
+  tls: { days: 5000 }
+clients:
+  - { name: app, days: 10000000 }
+  - { name: other, days: 0 }
+nodes:
+  - { name: broker1, host: broker1.example.com, tls: { days: 1.5 } }
+`;
+    expect(problemsOf(text)).toEqual([
+      'prod.yaml:3:16 defaults.tls.days: a certificate lives 1..3650 days',
+      'prod.yaml:5:24 clients[0].days: a certificate lives 1..3650 days',
+      'prod.yaml:6:26 clients[1].days: a certificate lives 1..3650 days',
+      'prod.yaml:8:62 nodes[0].tls.days: a certificate lives 1..3650 days',
+    ]);
+  });
+
   it('points at YAML syntax errors', () => {
     expect(problemsOf('ca:\n  dir: [unclosed\nnodes: []\n')[0]).toMatch(/^prod\.yaml:\d+:\d+ : /);
   });
