@@ -251,10 +251,11 @@ export class CertificateAuthority {
   }
 
   /**
-   * Issues a leaf: its own serial-named files, newcerts/<SERIAL>.pem and an index.txt line.
-   * Every input is checked before a key is made or a file written.
+   * Every check issue() makes before it writes: name, SANs, key type, lifetime against this
+   * intermediate, and the name's kind. Callers that do more work around an issue (build a
+   * keystore, write a bundle) can run it first, so a bad input fails before anything is issued.
    */
-  async issue(request: IssueRequest): Promise<IssuedCertificate> {
+  async check(request: IssueRequest): Promise<{ sans: San[]; range: { notBefore: Date; notAfter: Date } }> {
     // Transitional: the smoke identity is issued through here under its reserved name (leaves.ts).
     checkLeafName(request.name, { smokeIdentity: request.profile === 'client' });
     const sans = checkedSans(request);
@@ -266,6 +267,15 @@ export class CertificateAuthority {
     const days = request.days ?? (request.profile === 'node' ? LEAF_DAYS : CLIENT_DAYS);
     const range = leafValidity(request.now, days, this.intermediate.notAfter);
     await this.#refuseOtherProfile(request);
+    return { sans, range };
+  }
+
+  /**
+   * Issues a leaf: its own serial-named files, newcerts/<SERIAL>.pem and an index.txt line.
+   * Every input is checked (check()) before a key is made or a file written.
+   */
+  async issue(request: IssueRequest): Promise<IssuedCertificate> {
+    const { sans, range } = await this.check(request);
     const key = request.key ?? (await generateKey(request.keyType ?? LEAF_KEY_TYPE)); // in parallel with other issues
     const keyPem = encryptPrivateKeyPem(key.privateKey, this.password);
     return this.#serialized(async () => {

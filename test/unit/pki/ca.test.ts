@@ -198,6 +198,30 @@ describe('issuing checks every input before it writes', { timeout: 60_000 }, () 
     expect(await snapshot(dir)).toEqual(before);
   });
 
+  it('check() refuses what issue() would, and issues nothing either way', async () => {
+    const dir = await fixture.fresh();
+    const before = await snapshot(dir);
+    const ca = await open(dir);
+    try {
+      const request: IssueRequest = {
+        profile: 'client',
+        name: 'app',
+        subject: { CN: 'app' },
+        keyType: 'ecdsa-p256',
+        now: NOW,
+      };
+      await expect(ca.check({ ...request, name: 'intermediate' })).rejects.toThrow(InputError);
+      await expect(ca.check({ ...request, days: 4000 })).rejects.toThrow(/would outlive/);
+      const checked = await ca.check(request);
+      expect(checked.range.notAfter.getTime() - checked.range.notBefore.getTime()).toBe(
+        (375 * 1440 + 5) * 60_000,
+      );
+    } finally {
+      await ca.close();
+    }
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
   it('refuses an invalid SAN handed in as a value, and writes nothing', async () => {
     const dir = await fixture.fresh();
     const before = await snapshot(dir);
