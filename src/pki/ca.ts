@@ -12,7 +12,7 @@ import { appendIndexLine, readIndexFile, readNextSerial } from './index-file.js'
 import { readKeyFile } from './key-files.js';
 import { encryptPrivateKeyPem, generateKey, type KeyPair } from './keys.js';
 import { type CaLayout, caLayout, INTERMEDIATE_DIRS, MODE, ROOT_DIRS } from './layout.js';
-import { checkLeafName, type LeafProfile, listLeaves, refreshLegacyCopy, SMOKE_LEAF_NAME } from './leaves.js';
+import { checkLeafName, type LeafProfile, listLeaves } from './leaves.js';
 import { acquireCaLock, type CaLock } from './lock.js';
 import { organisationOf, type Subject, toOpensslDn } from './names.js';
 import {
@@ -187,6 +187,8 @@ export interface IssueRequest {
   now: Date;
   /** A key generated ahead (e.g. while the CA was being created); otherwise one of keyType is made. */
   key?: KeyPair;
+  /** deploy-tls's own client identity (smoke/identity.ts): the one leaf that may use its reserved name. */
+  smokeIdentity?: boolean;
 }
 
 export interface IssuedCertificate {
@@ -256,8 +258,9 @@ export class CertificateAuthority {
    * keystore, write a bundle) can run it first, so a bad input fails before anything is issued.
    */
   async check(request: IssueRequest): Promise<{ sans: San[]; range: { notBefore: Date; notAfter: Date } }> {
-    // Transitional: the smoke identity is issued through here under its reserved name (leaves.ts).
-    checkLeafName(request.name, { smokeIdentity: request.profile === 'client' });
+    checkLeafName(request.name, {
+      smokeIdentity: request.smokeIdentity === true && request.profile === 'client',
+    });
     const sans = checkedSans(request);
     if (request.keyType !== undefined && !isKeyType(request.keyType)) {
       throw new InputError(`"${request.keyType}" is not a key type`, {
@@ -302,7 +305,6 @@ export class CertificateAuthority {
       await writeFileExclusive(files.key, keyPem, MODE.leafKey);
       await writeFileExclusive(files.certificate, pem, MODE.cert);
       await appendIndexEntry(this.layout.intermediateIndex, indexEntryFor(certificate, request.subject));
-      if (request.name === SMOKE_LEAF_NAME) await refreshLegacyCopy(this.layout, request, pem, keyPem);
       return {
         name: request.name,
         serial,

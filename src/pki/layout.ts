@@ -24,13 +24,6 @@ export interface CaLayout {
   lock: string;
   /** A leaf's own files: the serial in the name, so no two certificates ever share a file. */
   leafFiles(name: string, serial: string): { certificate: string; key: string };
-  /**
-   * @deprecated The unsuffixed copy of the smoke identity, kept for readers that predate
-   * findLeaf (see leaves.ts); nothing else is written under these names.
-   */
-  leafCert(name: string): string;
-  /** @deprecated See leafCert. */
-  leafKey(name: string): string;
   newcert(dir: 'root' | 'intermediate', serial: string): string;
 }
 
@@ -58,8 +51,6 @@ export function caLayout(dir: string): CaLayout {
       certificate: join(inter, 'certs', `${name}-${serial}.cert.pem`),
       key: join(inter, 'private', `${name}-${serial}.key.pem`),
     }),
-    leafCert: (name) => join(inter, 'certs', `${name}.cert.pem`),
-    leafKey: (name) => join(inter, 'private', `${name}.key.pem`),
     newcert: (which, serial) => join(which === 'root' ? dir : inter, 'newcerts', `${serial}.pem`),
   };
 }

@@ -10,11 +10,9 @@ import { InputError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import { parseCertificatePem, type x509 } from './certificate.js';
 import { normalizeSerial } from './database.js';
-import { writeFileAtomic, writeFileExclusive } from './files.js';
 import { readIndexFile } from './index-file.js';
 import { readKeyFile } from './key-files.js';
 import type { CaLayout } from './layout.js';
-import { MODE } from './layout.js';
 
 export type LeafProfile = 'node' | 'client';
 
@@ -183,38 +181,3 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
-
-/**
- * Transitional: readers that predate findLeaf (the smoke identity's) read it at layout.leafCert and
- * layout.leafKey. Those copies follow the newest smoke identity only when they are absent, an
- * earlier copy of one of its own files, or an earlier version's smoke identity (CN deploy-tls-smoke),
- * which is first kept under its serial: nothing made by hand is replaced, nothing is lost.
- * Remove once every reader calls findLeaf.
- */
-export async function refreshLegacyCopy(layout: CaLayout, leaf: { name: string }, cert: string, key: string) {
-  const certPath = layout.leafCert(leaf.name);
-  const keyPath = layout.leafKey(leaf.name);
-  const [currentCert, currentKey] = await Promise.all(
-    [certPath, keyPath].map((p) => readFile(p).catch(() => undefined)),
-  );
-  if (currentCert !== undefined || currentKey !== undefined) {
-    const previous = currentCert === undefined ? undefined : parseOrUndefined(currentCert.toString('utf8'));
-    if (!previous || previous.subjectName.getField('CN')[0] !== leaf.name || currentKey === undefined) return;
-    const files = layout.leafFiles(leaf.name, normalizeSerial(previous.serialNumber));
-    // Kept under its serial unless it is there already (then it must be the same file).
-    if (!(await keepOrSame(files.certificate, currentCert as Buffer, MODE.cert))) return;
-    if (!(await keepOrSame(files.key, currentKey, MODE.leafKey))) return;
-  }
-  await writeFileAtomic(keyPath, key, MODE.leafKey);
-  await writeFileAtomic(certPath, cert, MODE.cert);
-}
-
-async function keepOrSame(path: string, data: Buffer, mode: number): Promise<boolean> {
-  try {
-    await writeFileExclusive(path, data, mode);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return (await readFile(path)).equals(data);
-  }
-}

@@ -80,11 +80,16 @@ describe('leaf files', { timeout: 60_000 }, () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 
-  it('refuses a node named like deploy-tls’s own client identity', async () => {
+  it('refuses a node or client named like deploy-tls’s own client identity', async () => {
     const dir = await fixture.fresh();
-    const error = await withCa(dir, (ca) => ca.issue(node(SMOKE_LEAF_NAME))).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).message).toContain(SMOKE_LEAF_NAME);
+    for (const request of [node(SMOKE_LEAF_NAME), client(SMOKE_LEAF_NAME)]) {
+      const error = await withCa(dir, (ca) => ca.issue(request)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).message).toContain(SMOKE_LEAF_NAME);
+    }
+    await expect(
+      withCa(dir, (ca) => ca.issue({ ...client(SMOKE_LEAF_NAME), smokeIdentity: true })),
+    ).resolves.toBeDefined();
   });
 
   it('refuses a client that shares its name with a node (and the other way round)', async () => {
@@ -117,41 +122,6 @@ describe('leaf files', { timeout: 60_000 }, () => {
       await ca.issue(client('mqtt-client'));
     });
     for (const [path, text] of Object.entries(handMade)) expect(await readFile(path, 'utf8')).toBe(text);
-  });
-});
-
-describe('the smoke identity’s unsuffixed copy (for readers that predate findLeaf)', {
-  timeout: 60_000,
-}, () => {
-  it('follows the newest smoke identity; one an earlier version left there is kept under its serial', async () => {
-    const dir = await fixture.fresh();
-    const layout = caLayout(dir);
-    const smoke = (now: Date) => client(SMOKE_LEAF_NAME, now);
-    const first = await withCa(dir, (ca) => ca.issue(smoke(NOW)));
-    expect(await readFile(layout.leafCert(SMOKE_LEAF_NAME), 'utf8')).toBe(
-      await readFile(first.certificatePath, 'utf8'),
-    );
-    // An earlier version kept its smoke identity under the unsuffixed names only.
-    const [oldCert, oldKey] = [await readFile(first.certificatePath), await readFile(first.keyPath)];
-    await rm(first.certificatePath);
-    await rm(first.keyPath);
-    const second = await withCa(dir, (ca) => ca.issue(smoke(new Date(NOW.getTime() + 1000))));
-    expect(await readFile(layout.leafCert(SMOKE_LEAF_NAME), 'utf8')).toBe(
-      await readFile(second.certificatePath, 'utf8'),
-    );
-    expect(await readFile(layout.leafKey(SMOKE_LEAF_NAME), 'utf8')).toBe(
-      await readFile(second.keyPath, 'utf8'),
-    );
-    expect(await readFile(first.certificatePath)).toEqual(oldCert);
-    expect(await readFile(first.keyPath)).toEqual(oldKey);
-  });
-
-  it('is never written over a file that holds no smoke identity', async () => {
-    const dir = await fixture.fresh();
-    const layout = caLayout(dir);
-    await writeFile(layout.leafCert(SMOKE_LEAF_NAME), 'made by hand\n');
-    await withCa(dir, (ca) => ca.issue(client(SMOKE_LEAF_NAME)));
-    expect(await readFile(layout.leafCert(SMOKE_LEAF_NAME), 'utf8')).toBe('made by hand\n');
   });
 });
 
