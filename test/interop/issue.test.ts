@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuiltCli, runCli } from '../helpers/cli.js';
 
 const env = {
-  DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1',
+  DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1-of-12+',
   HIVEMQ_KEYSTORE_PASSWORD: 'store-Secret-2',
   HIVEMQ_KEY_PASSWORD: 'key-Secret-3',
   HIVEMQ_TRUSTSTORE_PASSWORD: 'trust-Secret-4',
