@@ -109,12 +109,17 @@ export interface Pkcs12Options {
  */
 const JAVA_PBE_PASSWORD = /^[\x20-\x7e]*$/;
 
-export function encodePkcs12(entries: KeystoreEntry[], opts: Pkcs12Options): Uint8Array {
-  if (!JAVA_PBE_PASSWORD.test(opts.password)) {
+/** Refuses a PKCS#12 password Java could not use (see JAVA_PBE_PASSWORD). */
+export function checkPkcs12Password(password: string): void {
+  if (!JAVA_PBE_PASSWORD.test(password)) {
     throw new KeystoreError('a PKCS#12 keystore password must be printable ASCII for Java to load it', {
       hint: 'choose a password of printable ASCII characters, or use format: jks (which accepts any)',
     });
   }
+}
+
+export function encodePkcs12(entries: KeystoreEntry[], opts: Pkcs12Options): Uint8Array {
+  checkPkcs12Password(opts.password);
   // Java looks PKCS#12 aliases up case-insensitively too, though it keeps the friendlyName's case.
   validateEntries(entries, (alias) => alias.toLowerCase());
   const spec = PROFILES[opts.profile ?? 'modern'];

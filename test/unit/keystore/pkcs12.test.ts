@@ -189,6 +189,17 @@ describe('storePasswords and encodeKeyStore', () => {
     expect(thrown(call).hint).toMatch(/JKS format/);
   });
 
+  it('refuses a PKCS#12 store or truststore password Java cannot use, before anything is issued for it', () => {
+    for (const given of [
+      { keystore: secret('pässwort-ü') },
+      { keystore: secret(PASSWORD), truststore: secret('tür') },
+    ]) {
+      const error = thrown(() => storePasswords('pkcs12', given));
+      expect(error.message).toBe('a PKCS#12 keystore password must be printable ASCII for Java to load it');
+    }
+    expect(storePasswords('jks', { keystore: secret('pässwort-ü') }).keystore.reveal()).toBe('pässwort-ü');
+  });
+
   it('gives a PKCS#12 key the store password, a JKS key its own, and the truststore the keystore password by default', () => {
     const p12 = storePasswords('pkcs12', { keystore: secret(PASSWORD), key: secret(PASSWORD) });
     expect(p12.key.reveal()).toBe(PASSWORD);
