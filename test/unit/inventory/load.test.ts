@@ -173,8 +173,8 @@ nodes:
 defaults:
   tls: { days: 5000 }
 clients:
-  - { name: app, days: 10000000 }
-  - { name: other, days: 0 }
+  - { name: app, days: 10000000, password: { env: P } }
+  - { name: other, days: 0, password: { env: P } }
 nodes:
   - { name: broker1, host: broker1.example.com, tls: { days: 1.5 } }
 `;
