@@ -292,7 +292,7 @@ function checkNames(input: InventoryInput, report: Report): void {
       const what =
         kind(first) === kind(entry.where)
           ? `duplicate ${kind(first)} name "${entry.name}" (also ${first})`
-          : `"${entry.name}" names both a node and a client (also ${first}): their certificates would share files`;
+          : `"${entry.name}" names both a node and a client (also ${first}): the CA keeps one name for one kind of certificate`;
       report(entry.path, what);
     }
   }

@@ -6,7 +6,13 @@ import { join, resolve } from 'node:path';
 import { CaError, InputError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import { certificateDer, parseCertificatePem, signCertificate, type x509 } from './certificate.js';
-import { formatIndex, formatIndexLine, type IndexEntry, normalizeSerial } from './database.js';
+import {
+  formatIndex,
+  formatIndexLine,
+  formatIndexTime,
+  type IndexEntry,
+  normalizeSerial,
+} from './database.js';
 import { writeFileAtomic, writeFileExclusive } from './files.js';
 import { appendIndexLine, readIndexFile, readNextSerial } from './index-file.js';
 import { readKeyFile } from './key-files.js';
@@ -315,6 +321,29 @@ export class CertificateAuthority {
         certificatePath: files.certificate,
         keyPath: files.key,
       };
+    });
+  }
+
+  /**
+   * Marks an issued certificate revoked in index.txt, as `openssl ca -revoke` does (status R and
+   * the revocation time, with an RFC 5280 reason), so that the CA's records and openssl agree that
+   * a certificate issued for a change that was rolled back is not in use. No CRL is written here:
+   * `openssl ca -gencrl` reads the same line.
+   */
+  async revoke(serial: string, reason: 'superseded' | 'cessationOfOperation', now: Date): Promise<void> {
+    await this.#serialized(async () => {
+      const path = this.layout.intermediateIndex;
+      const text = await readFile(path, 'utf8');
+      const wanted = normalizeSerial(serial);
+      let found = false;
+      const lines = text.split('\n').map((line) => {
+        const fields = line.split('\t');
+        if (fields[0] !== 'V' || normalizeSerial(fields[3] ?? '') !== wanted) return line;
+        found = true;
+        return ['R', fields[1], `${formatIndexTime(now)},${reason}`, ...fields.slice(3)].join('\t');
+      });
+      if (!found) throw new CaError(`no valid certificate with serial ${serial} in ${path}`);
+      await writeFileAtomic(path, lines.join('\n'), MODE.database);
     });
   }
 

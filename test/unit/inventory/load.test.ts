@@ -328,7 +328,7 @@ ${node}`;
 `;
     expect(problemsOf(inventory('', clients))).toEqual([
       `prod.yaml:3:13 clients[0].name: "ca" is reserved for the CA's own files (ca, ca-chain, intermediate, intermediate-next, deploy-tls-smoke, intermediate-<serial>): choose another name`,
-      'prod.yaml:4:13 clients[1].name: "Broker1" names both a node and a client (also nodes[0]): their certificates would share files',
+      'prod.yaml:4:13 clients[1].name: "Broker1" names both a node and a client (also nodes[0]): the CA keeps one name for one kind of certificate',
       'prod.yaml:6:13 clients[3].name: duplicate client name "app" (also clients[2])',
     ]);
   });

@@ -1,7 +1,9 @@
 // Opening a CA checks what it is about to sign with; issuing checks every input before it writes.
+import { execFile } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaError, InputError } from '../../../src/errors.js';
 import { CertificateAuthority, type IssueRequest, initCa, randomSerial } from '../../../src/pki/ca.js';
@@ -11,6 +13,8 @@ import { caLayout } from '../../../src/pki/layout.js';
 import { validity } from '../../../src/pki/profiles.js';
 import { Secret } from '../../../src/secret.js';
 import { type CaFixture, caFixture, NOW, password, snapshot } from './ca-fixture.js';
+
+const execFileAsync = promisify(execFile);
 
 // Opening the CA derives its key-file key (PBKDF2, 600,000 iterations): seconds on a busy machine.
 let fixture: CaFixture;
@@ -235,6 +239,48 @@ describe('issuing checks every input before it writes', { timeout: 60_000 }, () 
     );
     expect(error).toBeInstanceOf(InputError);
     expect(error.message).toContain('"a b" is not a DNS name');
+    expect(await snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('revoking', { timeout: 60_000 }, () => {
+  it('marks the certificate revoked in index.txt so that openssl ca agrees, and leaves the others valid', async () => {
+    const dir = await fixture.fresh();
+    const first = await issueOnce(dir, { name: 'broker1' });
+    const second = await issueOnce(dir, { name: 'broker2', subject: { CN: 'broker2.example.com' } });
+    const ca = await open(dir);
+    try {
+      await ca.revoke(first.serial, 'cessationOfOperation', NOW);
+    } finally {
+      await ca.close();
+    }
+    const index = caLayout(dir).intermediateIndex;
+    const config = join(dir, 'status.cnf');
+    await writeFile(config, `[ca]\ndefault_ca = d\n[d]\ndatabase = ${index}\n`);
+    const status = async (serial: string) => {
+      // openssl ca -status exits 1 even when it answers; the answer is on stderr.
+      const result = await execFileAsync('openssl', ['ca', '-config', config, '-status', serial]).catch(
+        (error: { stdout: string; stderr: string }) => error,
+      );
+      return result.stdout + result.stderr;
+    };
+    expect(await status(first.serial)).toContain('=Revoked (R)');
+    expect(await status(second.serial)).toContain('=Valid (V)');
+    expect(await readFile(index, 'utf8')).toMatch(/^R\t\d{12}Z\t260301120000Z,cessationOfOperation\t/m);
+  });
+
+  it('refuses a serial the CA never issued, and changes nothing', async () => {
+    const dir = await fixture.fresh();
+    await issueOnce(dir, {});
+    const before = await snapshot(dir);
+    const ca = await open(dir);
+    try {
+      await expect(ca.revoke('0123ABCD', 'superseded', NOW)).rejects.toThrow(
+        /no valid certificate with serial/,
+      );
+    } finally {
+      await ca.close();
+    }
     expect(await snapshot(dir)).toEqual(before);
   });
 });
