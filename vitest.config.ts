@@ -1,7 +1,17 @@
 import { defineConfig } from 'vitest/config';
+import { FLEET_ENV, selectedFleetId } from './scripts/sandbox/select.js';
 
 // Three projects: pure unit tests, interop tests that run the real openssl/keytool/java on
-// local files, and e2e tests that run the built CLI against the sandbox fleet.
+// local files, and e2e tests that run the built CLI against the test-bed fleet.
+//
+// The e2e fleet is chosen once here (DEPLOY_TLS_FLEET, else a container fleet where a Docker engine
+// answers, else the namespace sandbox) and handed to global setup and the test workers. Every
+// test/e2e/*.test.ts runs on every fleet; test/e2e/namespace/ and test/e2e/container/ hold what only
+// that kind of fleet has, and run on it alone: CI runs the suite once per fleet, so each runs.
+const fleet = selectedFleetId();
+process.env[FLEET_ENV] = fleet;
+const fleetOnly = fleet === 'namespace' ? 'test/e2e/namespace/*.test.ts' : 'test/e2e/container/*.test.ts';
+
 export default defineConfig({
   test: {
     projects: [
@@ -18,10 +28,11 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
-          // One fleet for the whole project; `up` may install packages and fetch HiveMQ on first run.
+          include: ['test/e2e/*.test.ts', fleetOnly],
+          // One fleet for the whole project; `up` may build images, install packages and fetch
+          // HiveMQ on first run.
           globalSetup: ['test/e2e/global-setup.ts'],
-          hookTimeout: 600_000,
+          hookTimeout: 900_000,
           testTimeout: 180_000,
           // The files share the brokers (restarts, config swaps): run them one at a time.
           fileParallelism: false,

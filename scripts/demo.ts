@@ -1,13 +1,14 @@
-// npm run demo: the main job on the local sandbox. Brings up three real HiveMQ nodes behind real
-// sshd, creates the CA (first time only), rolls mutual TLS out with the built CLI exactly as a user
-// would, then verifies every node. Passwords come from the sandbox's 0600 files via the inventory.
+// npm run demo: the main job on the local test bed (a container fleet where a Docker engine answers,
+// else the namespace sandbox; DEPLOY_TLS_FLEET chooses). Brings up three real HiveMQ nodes behind
+// real sshd, creates the CA (first time only), rolls mutual TLS out with the built CLI exactly as a
+// user would, then verifies every node. Passwords come from the fleet's 0600 files via the inventory.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DeployTlsError } from '../src/errors.js';
-import { status, up } from './sandbox/fleet.js';
 import { DEFAULT_NODES, sandboxLayout } from './sandbox/layout.js';
-import { statusLines } from './sandbox/report.js';
+import { fleetStatusLines } from './sandbox/report.js';
+import { openFleet } from './sandbox/select.js';
 
 const log = (line: string) => console.log(line);
 const layout = sandboxLayout();
@@ -21,23 +22,24 @@ function deployTls(args: string[]): boolean {
 }
 
 try {
-  const fleet = await up({ nodes: DEFAULT_NODES, log, layout });
+  const fleet = openFleet();
+  const nodes = await fleet.up({ nodes: DEFAULT_NODES, log });
   log('');
-  for (const line of statusLines(await status({ layout }))) log(line);
-  const inventory = path.relative(process.cwd(), layout.inventory);
+  for (const line of fleetStatusLines(fleet.id, await fleet.status())) log(line);
+  const inventory = path.relative(process.cwd(), fleet.paths.inventory);
   const ok =
-    (existsSync(layout.pkiDir) || deployTls(['ca', 'init', '--inventory', inventory])) &&
+    (existsSync(fleet.paths.pkiDir) || deployTls(['ca', 'init', '--inventory', inventory])) &&
     deployTls(['plan', '--inventory', inventory]) &&
     deployTls(['--inventory', inventory]) &&
     deployTls(['verify', '--inventory', inventory]);
   log('');
   log(
     ok
-      ? `✔ ${fleet.nodes.length} HiveMQ nodes serve mutual TLS; run it again: nothing changes.`
+      ? `✔ ${nodes.length} HiveMQ nodes serve mutual TLS; run it again: nothing changes.`
       : '✖ the demo failed: see above',
   );
   log(
-    '  try: npm run sandbox -- status | deploy-tls ca show --ca-dir .sandbox/pki | npm run sandbox -- down',
+    `  try: npm run sandbox -- status | deploy-tls ca show --ca-dir ${path.relative(process.cwd(), fleet.paths.pkiDir)} | npm run sandbox -- down`,
   );
   process.exitCode = ok ? 0 : 1;
 } catch (error) {

@@ -1,13 +1,15 @@
-// npm run sandbox -- up [--nodes N] [--ssh-port P] | down | status
-// A real HiveMQ fleet on one machine for the demo and the e2e tests: see DESIGN.md "The sandbox".
+// npm run sandbox -- up [--nodes N] [--ssh-port P] [--fleet F] [--reach] | down | status
+// A real HiveMQ fleet on one machine for the demo and the e2e tests: the namespace sandbox or a
+// container fleet (DEPLOY_TLS_FLEET or --fleet: namespace | container:<release>); see README.
 import { parseArgs } from 'node:util';
 import { DeployTlsError, ExitCode } from '../src/errors.js';
-import { down, status, up } from './sandbox/fleet.js';
 import { DEFAULT_NODES, sandboxLayout } from './sandbox/layout.js';
 import { reachUp } from './sandbox/reach.js';
-import { statusLines, usageLines } from './sandbox/report.js';
+import { fleetStatusLines } from './sandbox/report.js';
+import { openFleet, parseFleetId, selectedFleetId } from './sandbox/select.js';
 
-const USAGE = 'usage: npm run sandbox -- up [--nodes N] [--ssh-port P] [--reach] | down | status';
+const USAGE =
+  'usage: npm run sandbox -- up [--nodes N] [--ssh-port P] [--fleet namespace|container:<release>] [--reach] | down | status';
 
 function integerFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -23,34 +25,43 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { nodes: { type: 'string' }, 'ssh-port': { type: 'string' }, reach: { type: 'boolean' } },
+    options: {
+      nodes: { type: 'string' },
+      'ssh-port': { type: 'string' },
+      fleet: { type: 'string' },
+      reach: { type: 'boolean' },
+    },
   });
   const log = (line: string) => console.log(line);
-  const layout = sandboxLayout();
+  const fleet = openFleet(values.fleet === undefined ? selectedFleetId() : parseFleetId(values.fleet));
   switch (positionals[0]) {
     case 'up': {
       const started = Date.now();
-      const sshPort = integerFlag('ssh-port', values['ssh-port']);
-      const fleet = await up({
+      const nodes = await fleet.up({
         nodes: integerFlag('nodes', values.nodes) ?? DEFAULT_NODES,
-        sshPort,
+        sshPort: integerFlag('ssh-port', values['ssh-port']),
         log,
-        layout,
       });
-      for (const line of usageLines(layout, fleet.nodes, fleet.sshPort)) log(line);
+      for (const line of fleet.usage(nodes)) log(line);
       if (values.reach) {
-        const reach = await reachUp(layout, log);
+        // Jump hosts and bastion-only nodes live in network namespaces of this machine.
+        if (fleet.id !== 'namespace')
+          throw new DeployTlsError('--reach needs the namespace fleet', {
+            hint: 'add --fleet namespace (or DEPLOY_TLS_FLEET=namespace)',
+            exitCode: ExitCode.usage,
+          });
+        const reach = await reachUp(sandboxLayout(), log);
         log(`reach test bed: jump hosts and bastion-only nodes, inventory ${reach.inventory}`);
       }
       log(`  took ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return;
     }
     case 'down':
-      await down({ log, layout });
-      log('sandbox down');
+      await fleet.down({ log });
+      log(`sandbox down (${fleet.id})`);
       return;
     case 'status':
-      for (const line of statusLines(await status({ layout }))) log(line);
+      for (const line of fleetStatusLines(fleet.id, await fleet.status())) log(line);
       return;
     default:
       throw new DeployTlsError(

@@ -17,7 +17,7 @@ const MAIN_CLASS = 'deploytls.sandbox.Launcher';
 // Measured on this machine: HiveMQ CE 2025.5 idles at about 180 MiB RSS with these settings.
 // SerialGC and C1-only keep per-node memory and CPU at start low; the --add-opens/--add-exports
 // are those of HiveMQ's own bin/run.sh for Java 11+.
-const JAVA_OPTS = [
+export const JAVA_OPTS = [
   '-Xms32m',
   '-Xmx256m',
   '-XX:+UseSerialGC',
@@ -33,7 +33,7 @@ const JAVA_OPTS = [
 ];
 
 /** The stock config: one plain TCP listener on the node's own address (nodes share the network). */
-export function stockConfigXml(node: NodeLayout): string {
+export function stockConfigXml(node: Pick<NodeLayout, 'address'>): string {
   return `<?xml version="1.0"?>
 <hivemq xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
         xsi:noNamespaceSchemaLocation="config.xsd">

@@ -60,3 +60,13 @@ export async function sshGreets(address: string, port: number, timeoutMs = 2_000
   const banner = await exchange(address, port, undefined, timeoutMs);
   return banner?.toString('latin1').startsWith('SSH-2.0-') ?? false;
 }
+
+/** The first line an SSH server sends (RFC 4253 4.2), e.g. SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3. */
+export async function sshBanner(
+  address: string,
+  port: number,
+  timeoutMs = 2_000,
+): Promise<string | undefined> {
+  const banner = (await exchange(address, port, undefined, timeoutMs))?.toString('latin1').split('\r\n')[0];
+  return banner?.startsWith('SSH-2.0-') ? banner.trim() : undefined;
+}

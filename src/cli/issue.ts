@@ -3,9 +3,16 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { BundleResult } from '../bundles/issue.js';
 import { issueClient, issueNode } from '../commands/issue.js';
 import { type KeystoreFormat, type Pkcs12Profile, storePasswords } from '../keystore/index.js';
-import { isKeyType, KEY_TYPES, type KeyType } from '../pki/index.js';
+import { isKeyType, KEY_TYPES, type KeyType, MAX_LEAF_DAYS } from '../pki/index.js';
 import { type CliIo, caDirOption, caPasswordFileOption, collect, positiveInt } from './options.js';
 import { caPasswordSpec, optionalSecret, PASSWORD_ENV, requiredSecret } from './secrets.js';
+
+function leafDays(value: string): number {
+  const days = positiveInt(value);
+  if (days > MAX_LEAF_DAYS)
+    throw new InvalidArgumentError(`at most ${MAX_LEAF_DAYS} days (the intermediate's own lifetime)`);
+  return days;
+}
 
 function keyType(value: string): KeyType {
   if (!isKeyType(value)) throw new InvalidArgumentError(`choose one of ${KEY_TYPES.join(', ')}`);
@@ -19,7 +26,7 @@ function issueOptions(command: Command): Command {
     .addOption(
       new Option('--key <type>', 'key type').choices(KEY_TYPES).default('rsa-2048').argParser(keyType),
     )
-    .option('--days <n>', 'validity in days (node 365, client 375)', positiveInt)
+    .option('--days <n>', `validity in days (node 365, client 375; at most ${MAX_LEAF_DAYS})`, leafDays)
     .addOption(new Option('--format <format>', 'keystore format').choices(['jks', 'pkcs12']).default('jks'))
     .addOption(
       new Option(

@@ -93,7 +93,7 @@ export async function rollover(
   }
   if (state.phase === 'trusted') {
     const current = state;
-    await withLock(() => activateNextIntermediate(layout, current));
+    await withLock(() => activateNextIntermediate(layout, current, deps.fault));
     const { next, old } = await rolloverCertificates(layout, state);
     // Certificates from the old intermediate now read as "issued by another CA": re-issued, and a
     // resumed run skips nodes already done.

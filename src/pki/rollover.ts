@@ -3,13 +3,16 @@
 // (trust both, re-issue, drop the old one) are recorded in rollover.json so a run can resume.
 import 'reflect-metadata';
 import { createPublicKey, X509Certificate as NodeX509, type webcrypto } from 'node:crypto';
-import { access, chmod, copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, link, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CaError } from '../errors.js';
+import type { Fault } from '../faults.js';
 import type { Secret } from '../secret.js';
-import { appendIndexEntry, freshSerial, indexEntryFor, readCaKey } from './ca.js';
+import { appendIndexEntry, freshSerial, indexEntryFor, readCaCertificates } from './ca.js';
 import { certificateDer, parseCertificatePem, signCertificate, x509 } from './certificate.js';
 import { writeFileAtomic } from './files.js';
+import { readIndexFile, readNextSerial } from './index-file.js';
+import { readKeyFile } from './key-files.js';
 import { encryptPrivateKeyPem, generateKey, toCryptoKey } from './keys.js';
 import { type CaLayout, MODE } from './layout.js';
 import { type Subject, subjectFromJsonName, toJsonName } from './names.js';
@@ -36,9 +39,24 @@ export function rolloverPaths(layout: CaLayout) {
   };
 }
 
+const PHASES: readonly RolloverPhase[] = ['awaiting-certificate', 'created', 'trusted', 'reissued'];
+
 export async function readRolloverState(layout: CaLayout): Promise<RolloverState | undefined> {
-  const text = await readFile(rolloverPaths(layout).state, 'utf8').catch(() => undefined);
-  return text ? (JSON.parse(text) as RolloverState) : undefined;
+  const path = rolloverPaths(layout).state;
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  let state: Partial<RolloverState> | undefined;
+  try {
+    state = JSON.parse(text) as Partial<RolloverState>;
+  } catch {
+    state = undefined;
+  }
+  if (!state || !PHASES.includes(state.phase as RolloverPhase) || typeof state.oldSerial !== 'string') {
+    throw new CaError(`${path} does not hold a rollover state`, {
+      hint: `it records how far deploy-tls ca rollover got: restore it from your backup, or remove it to start the rollover over (the phase is one of ${PHASES.join(', ')})`,
+    });
+  }
+  return state as RolloverState;
 }
 
 export async function writeRolloverState(layout: CaLayout, state: RolloverState): Promise<void> {
@@ -55,10 +73,15 @@ const exists = (path: string) =>
     () => false,
   );
 
-/** A new CN, so `openssl ca` on the root (unique_subject) signs it and people tell the two apart. */
-function nextSubject(current: Subject, now: Date): Subject {
-  const base = (current.CN ?? 'Intermediate CA').replace(/ \d{8}$/, '');
-  return { ...current, CN: `${base} ${now.toISOString().slice(0, 10).replace(/-/g, '')}` };
+/**
+ * A new CN for every intermediate, down to the second: `openssl ca` on the root keeps subjects
+ * unique (unique_subject = yes, the article's ca-openssl.cnf), so a second rollover on the same day
+ * with a date-only CN made the root's `openssl ca` fail with "Error creating name index".
+ */
+export function nextSubject(current: Subject, now: Date): Subject {
+  const base = (current.CN ?? 'Intermediate CA').replace(/ \d{8}(T\d{6}Z)?$/, '');
+  const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '');
+  return { ...current, CN: `${base} ${stamp}Z` };
 }
 
 /**
@@ -67,7 +90,18 @@ function nextSubject(current: Subject, now: Date): Subject {
  */
 export async function startRollover(layout: CaLayout, password: Secret, now: Date): Promise<RolloverState> {
   const paths = rolloverPaths(layout);
-  const current = parseCertificatePem(await readFile(layout.intermediateCert, 'utf8'));
+  const { root, intermediate: current } = await readCaCertificates(layout);
+  // The password first: the new key is encrypted with it, so a wrong one would make a key nobody
+  // can open (and, with an offline root, nothing else would ever have checked it).
+  await readKeyFile(layout.intermediateKey, password, { what: 'the intermediate key' });
+  const rootKey = (await exists(layout.rootKey))
+    ? await readKeyFile(layout.rootKey, password, { what: 'the root key' })
+    : undefined;
+  if (rootKey) {
+    // The root's database must read before anything is written.
+    await readIndexFile(layout.rootIndex);
+    await readNextSerial(layout.rootSerial);
+  }
   const subject = nextSubject(subjectFromJsonName(current.subjectName.toJSON()), now);
   const key = await generateKey(CA_KEY_TYPE);
   await writeFileAtomic(paths.nextKey, encryptPrivateKeyPem(key.privateKey, password), MODE.caKey);
@@ -76,7 +110,7 @@ export async function startRollover(layout: CaLayout, password: Secret, now: Dat
     oldSerial: current.serialNumber.toUpperCase(),
     startedAt: now.toISOString(),
   };
-  if (!(await exists(layout.rootKey))) {
+  if (!rootKey) {
     const csr = await x509.Pkcs10CertificateRequestGenerator.create({
       name: toJsonName(subject),
       keys: { privateKey: await toCryptoKey(key.privateKey), publicKey: await toCryptoKey(key.publicKey) },
@@ -86,9 +120,7 @@ export async function startRollover(layout: CaLayout, password: Secret, now: Dat
     await writeRolloverState(layout, { ...state, phase: 'awaiting-certificate' });
     return { ...state, phase: 'awaiting-certificate' };
   }
-  const rootKey = await readCaKey(layout.rootKey, password);
-  const root = parseCertificatePem(await readFile(layout.rootCert, 'utf8'));
-  const serial = await freshSerial(layout.rootIndex, layout.rootSerial);
+  const serial = await freshSerial(layout.rootIndex, layout.rootSerial, (s) => layout.newcert('root', s));
   const next = await signCertificate({
     profile: 'intermediate',
     subject,
@@ -119,9 +151,17 @@ export async function importRolloverCertificate(
       hint: 'start one with deploy-tls ca rollover',
     });
   }
-  const cert = new NodeX509(certificatePem);
-  const root = new NodeX509(await readFile(layout.rootCert, 'utf8'));
-  const key = await readCaKey(paths.nextKey, password);
+  const key = await readKeyFile(paths.nextKey, password, { what: 'the next intermediate key' });
+  let cert: NodeX509;
+  try {
+    cert = new NodeX509(certificatePem);
+  } catch (cause) {
+    throw new CaError('the file given with --certificate holds no PEM certificate', {
+      hint: `give the certificate the root's openssl ca wrote for ${paths.nextCsr}`,
+      cause,
+    });
+  }
+  const root = new NodeX509((await readCaCertificates(layout)).root.toString('pem'));
   const spki = (k: typeof cert.publicKey) => k.export({ type: 'spki', format: 'der' }).toString('hex');
   if (!cert.verify(root.publicKey) || !cert.checkIssued(root)) {
     throw new CaError("the certificate was not issued by this CA's root", {
@@ -156,19 +196,54 @@ export async function rolloverCertificates(layout: CaLayout, state: RolloverStat
   return { next: certificateDer(next), old: certificateDer(old), root: certificateDer(root), swapped };
 }
 
-/** Makes the next intermediate the one that issues: the old one is archived under its serial. */
-export async function activateNextIntermediate(layout: CaLayout, state: RolloverState): Promise<void> {
+/**
+ * Makes the next intermediate the one that issues; the old pair is kept under its serial. Safe to
+ * stop anywhere and run again: the next pair is complete before anything old moves, an archive is
+ * never written over (after a stop between the renames, intermediate.key.pem is already the new
+ * key), and each step is skipped once done.
+ */
+export async function activateNextIntermediate(
+  layout: CaLayout,
+  state: RolloverState,
+  fault?: Fault,
+): Promise<void> {
   const paths = rolloverPaths(layout);
-  const { swapped } = await rolloverCertificates(layout, state);
-  if (swapped) return; // resumed after the swap
-  await copyFile(layout.intermediateCert, paths.archivedCert(state.oldSerial));
-  await chmod(paths.archivedCert(state.oldSerial), MODE.cert);
-  await copyFile(layout.intermediateKey, paths.archivedKey(state.oldSerial));
-  await chmod(paths.archivedKey(state.oldSerial), MODE.caKey); // copyFile does not keep the mode
-  await rename(paths.nextKey, layout.intermediateKey);
-  await rename(paths.nextCert, layout.intermediateCert);
+  const archivedCert = paths.archivedCert(state.oldSerial);
+  const archivedKey = paths.archivedKey(state.oldSerial);
+  // While the next key still waits aside, the active files are the old pair: archive them.
+  if (await exists(paths.nextKey)) {
+    await archive(layout.intermediateCert, archivedCert, MODE.cert);
+    await archive(layout.intermediateKey, archivedKey, MODE.caKey);
+  }
+  if (!(await exists(archivedCert)) || !(await exists(archivedKey))) {
+    throw new CaError(
+      `the old intermediate (serial ${state.oldSerial}) is not archived in ${layout.intermediateDir}`,
+      {
+        hint: `restore ${archivedCert} and ${archivedKey} from a backup of the CA, then run ca rollover again`,
+      },
+    );
+  }
+  if (await exists(paths.nextKey)) await rename(paths.nextKey, layout.intermediateKey);
+  await fault?.('swapping');
+  if (await exists(paths.nextCert)) await rename(paths.nextCert, layout.intermediateCert);
   const root = await readFile(layout.rootCert, 'utf8');
   const next = await readFile(layout.intermediateCert, 'utf8');
-  await writeFile(`${layout.chain}.tmp`, `${next.trimEnd()}\n${root.trimEnd()}\n`, { mode: MODE.cert });
-  await rename(`${layout.chain}.tmp`, layout.chain);
+  await writeFileAtomic(layout.chain, `${next.trimEnd()}\n${root.trimEnd()}\n`, MODE.cert);
+}
+
+/**
+ * A complete copy at `to`, made once: copied to a temporary name, then linked into place, which
+ * fails rather than replace a file already there (link(2)); an existing archive is kept as it is.
+ */
+async function archive(from: string, to: string, mode: number): Promise<void> {
+  const temp = `${to}.${process.pid}.tmp`;
+  await copyFile(from, temp);
+  try {
+    await chmod(temp, mode); // copyFile does not keep the mode
+    await link(temp, to).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(temp, { force: true });
+  }
 }

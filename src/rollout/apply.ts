@@ -4,17 +4,18 @@
 import { keystoreBytes, truststoreBytes } from '../bundles/bundle.js';
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
+import type { Fault } from '../faults.js';
 import { DEFAULT_WEBSOCKET_PATH, readPlainListeners } from '../hivemq/config.js';
 import { ENVIRONMENT_FILE_MODE } from '../hivemq/environment.js';
 import type { NodeFile } from '../hivemq/install.js';
-import { formatSan } from '../pki/index.js';
+import { formatSan, type IssueRequest } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
 import { desiredConfig, desiredDropIn, desiredEnvironmentFile } from '../plan/config.js';
 import type { NodeIntent, NodePlan } from '../plan/types.js';
 import { type GateResult, type GateTarget, nodeGate } from '../smoke/gate.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
 import type { Issuer } from './ca.js';
-import { applyChange, type ChangeResult, type FaultPoint } from './change.js';
+import { applyChange, type ChangeResult } from './change.js';
 import { asNodeError, type ConnectedNode } from './gather.js';
 
 /** One node through the whole rollout: where it is, what it has, what it must get. */
@@ -43,7 +44,7 @@ const STORE_MODE = 0o640;
 
 export interface ApplyDeps {
   clock: Clock;
-  fault?: (point: FaultPoint) => Promise<void>;
+  fault?: Fault;
 }
 
 export async function applyPlan(
@@ -101,7 +102,11 @@ async function changeNode(
   if (plan.config.changed) {
     // The plan holds only a redacted diff: the text with passwords is rendered again here.
     const data = desiredConfig(run.facts.configXml ?? '', intent);
-    files.push({ path: paths.config, data, ...(run.facts.configOwnership ?? storeFile) });
+    // config.xml holds the keystore passwords: keep its owner and group, never let others read it
+    // (HiveMQ ships it 0644).
+    const kept = run.facts.configOwnership;
+    const configFile = kept ? { ...kept, mode: kept.mode & ~0o007 } : storeFile;
+    files.push({ path: paths.config, data, ...configFile });
   }
   files.push(...environmentFiles(run));
 
@@ -152,6 +157,10 @@ async function changeNode(
     update,
   );
   await appendLedger(issuer.ca.layout.dir, ledgerEntry(run, serial, fresh, result, clock.now()));
+  // The node is proven back on its old certificate: the one issued for this attempt never served,
+  // and index.txt says so (openssl ca and a CRL agree with the ledger).
+  if (result.status === 'rolled-back' && fresh)
+    await issuer.ca.revoke(fresh.serial, 'cessationOfOperation', clock.now());
   if (result.status === 'deployed')
     return { status: 'deployed', serial, restarted: result.restarted, gate: result.gate };
   return {
@@ -213,11 +222,11 @@ interface FreshCertificate {
   keystore: Uint8Array;
 }
 
-/** The node's new certificate from the open CA, as the keystore bytes it is deployed in. */
-async function issue(run: NodeRun, issuer: Issuer, now: Date): Promise<FreshCertificate> {
-  const { node, passwords } = run.target;
+/** What the CA is asked for a node: CN = its first DNS SAN (else its host), its SANs, key and days. */
+export function nodeRequest(run: NodeRun, issuer: Issuer, now: Date): IssueRequest {
+  const { node } = run.target;
   const firstDns = node.sans.find((san) => san.type === 'dns');
-  const issued = await issuer.ca.issue({
+  return {
     profile: 'node',
     name: node.name,
     subject: issuer.ca.leafSubject(firstDns?.value ?? node.host),
@@ -225,7 +234,13 @@ async function issue(run: NodeRun, issuer: Issuer, now: Date): Promise<FreshCert
     keyType: node.tls.key,
     days: node.tls.days,
     now,
-  });
+  };
+}
+
+/** The node's new certificate from the open CA, as the keystore bytes it is deployed in. */
+async function issue(run: NodeRun, issuer: Issuer, now: Date): Promise<FreshCertificate> {
+  const { node, passwords } = run.target;
+  const issued = await issuer.ca.issue(nodeRequest(run, issuer, now));
   return {
     serial: issued.serial,
     sans: issued.sans.map(formatSan),

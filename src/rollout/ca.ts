@@ -5,7 +5,8 @@ import { X509Certificate } from 'node:crypto';
 import { sha256Hex } from '../facts/keystores.js';
 import type { Inventory } from '../inventory/load.js';
 import { readCaCertificates } from '../pki/ca.js';
-import { CertificateAuthority, caLayout, pemChain } from '../pki/index.js';
+import { type CaLayout, CertificateAuthority, caLayout, pemChain } from '../pki/index.js';
+import { readRolloverState, rolloverCertificates } from '../pki/rollover.js';
 import type { Secret } from '../secret.js';
 import { smokeIdentity } from '../smoke/identity.js';
 import type { ClientIdentity } from '../smoke/tls-probe.js';
@@ -21,16 +22,29 @@ export interface TrustState {
   fingerprints: string[];
 }
 
-/** Truststores hold the issuing intermediate only, unless a rollover says more (`trust`). */
+/**
+ * Truststores hold the issuing intermediate only, unless a rollover says more: the phase given
+ * (`trust`, from `ca rollover`), or a rollover paused at "trusted" or "reissued" (rollover.json),
+ * whose overlap every other command keeps: a plain rotation must not drop an intermediate that
+ * clients still use.
+ */
 export async function readTrust(dir: string, trust: readonly Uint8Array[] | undefined): Promise<TrustState> {
-  const { root, intermediate } = await readCaCertificates(caLayout(dir));
-  const trusted = trust ?? [new Uint8Array(intermediate.rawData)];
+  const layout = caLayout(dir);
+  const { root, intermediate } = await readCaCertificates(layout);
+  const trusted = trust ?? (await rolloverTrust(layout)) ?? [new Uint8Array(intermediate.rawData)];
   return {
     intermediate: new X509Certificate(intermediate.toString('pem')),
     chainPem: pemChain([intermediate, root]),
     trusted,
     fingerprints: trusted.map(sha256Hex),
   };
+}
+
+async function rolloverTrust(layout: CaLayout): Promise<Uint8Array[] | undefined> {
+  const state = await readRolloverState(layout);
+  if (state?.phase !== 'trusted' && state?.phase !== 'reissued') return undefined;
+  const { next, old } = await rolloverCertificates(layout, state);
+  return [next, old];
 }
 
 export interface Issuer {

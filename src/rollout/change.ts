@@ -7,6 +7,7 @@
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
 import { encodePending, type PendingChange } from '../facts/pending.js';
+import type { Fault } from '../faults.js';
 import type { PlainListener } from '../hivemq/config.js';
 import { backupFiles, clearPending, installFiles, type NodeFile, restoreBackup } from '../hivemq/install.js';
 import {
@@ -20,9 +21,6 @@ import {
 import type { Remote } from '../remote/remote.js';
 import type { Gate, GateResult } from '../smoke/gate.js';
 import { mqttSignals, plainMqttEndpoints } from '../smoke/readiness.js';
-
-/** Where a test may end the process, as a kill at that moment would (DEPLOY_TLS_FAULT). */
-export type FaultPoint = 'installed' | 'restarted';
 
 export interface NodeChange {
   /** Written all or none, together with the pending-change marker. Empty: finish a pending change. */
@@ -67,7 +65,7 @@ export interface ChangeSite {
   /** How long to wait for HiveMQ's 10-second keystore re-hash before a restart loads it. */
   reloadTimeoutMs: number;
   clock: Clock;
-  fault?: (point: FaultPoint) => Promise<void>;
+  fault?: Fault;
 }
 
 export type ChangeResult =

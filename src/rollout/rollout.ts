@@ -8,8 +8,10 @@
 import type { HookRunner } from '../alerts/hooks.js';
 import type { ClientBundleResult } from '../bundles/clients.js';
 import { issueClientBundles, planClientBundles, unchangedBundle } from '../bundles/clients.js';
+import { clientIssueRequest } from '../bundles/issue.js';
 import type { Clock } from '../clock.js';
 import { HostKeyError } from '../errors.js';
+import type { Fault } from '../faults.js';
 import type { Inventory } from '../inventory/load.js';
 import { caLayout } from '../pki/index.js';
 import { appendLedger, lastDeployed, readLedger } from '../pki/ledger.js';
@@ -20,9 +22,8 @@ import type { SshTarget } from '../remote/target.js';
 import type { SecretResolver } from '../secret.js';
 import { readSmokeIdentity } from '../smoke/identity.js';
 import type { RendererName } from '../tasks/stage.js';
-import { applyPlan, type NodeOutcome, type NodeRun } from './apply.js';
+import { applyPlan, type NodeOutcome, type NodeRun, nodeRequest } from './apply.js';
 import { openIssuer, readTrust } from './ca.js';
-import type { FaultPoint } from './change.js';
 import { type ConnectedNode, disconnect, gather, type NodeFailure } from './gather.js';
 import { buildReport, type RolloutReport } from './report.js';
 import { intentFor, type Rotation, selectTargets } from './targets.js';
@@ -51,7 +52,7 @@ export interface RolloutDeps {
   resolveSecret: SecretResolver;
   clock: Clock;
   /** Tests only: the process ends at this point of a node's change, as a kill would end it. */
-  fault?: (point: FaultPoint) => Promise<void>;
+  fault?: Fault;
   /** Runs a client's onRenew command after its bundle was renewed. */
   runHook: HookRunner;
 }
@@ -141,6 +142,19 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
 
     const issuer = await openIssuer(inventory, caPassword, now);
     try {
+      // Every certificate this run will ask for is checked first (name, SANs, days against the
+      // intermediate), so a bad input stops the run with exit 2 before any node is touched.
+      for (const run of changing.filter((r) => r.plan.replaceKeystore))
+        await issuer.ca.check(nodeRequest(run, issuer, now));
+      for (const bundle of bundles.filter((b) => b.reason))
+        await issuer.ca.check(
+          clientIssueRequest(issuer.ca, {
+            name: bundle.client.name,
+            keyType: bundle.client.key,
+            days: bundle.client.days,
+            now,
+          }),
+        );
       const outcomes = await applyPlan(
         changing,
         issuer,

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { node, nodes } from './support/fleet.js';
+import { fleet, NODE_PATHS, node, nodes, readFile, writeFile } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { type InventoryDoc, workspace } from './support/workspace.js';
 
@@ -18,7 +18,10 @@ const ledger = () =>
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as { node: string; serial: string; result: string });
-const pendingMarker = (index: number) => path.join(node(index).sslDir, '.deploy-tls-pending.json');
+const PENDING_MARKER = `${NODE_PATHS.ssl}/.deploy-tls-pending.json`;
+/** Whether node `index` holds the pending-change marker. */
+const hasPendingMarker = async (index: number) =>
+  (await fleet.exec(node(index), ['test', '-e', PENDING_MARKER])).code === 0;
 
 /** The proof of convergence: status says every node serves what the ledger records, and verify passes. */
 async function converged() {
@@ -32,7 +35,7 @@ async function converged() {
   expect(rows.map((row) => [row.node, row.servedIsRecorded])).toEqual(nodes.map((n) => [n.name, true]));
   const verify = await deployTls(['verify', '--inventory', inventory]);
   expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
-  for (const n of nodes.keys()) expect(existsSync(pendingMarker(n + 1))).toBe(false);
+  for (const n of nodes.keys()) expect(await hasPendingMarker(n + 1)).toBe(false);
 }
 
 beforeAll(async () => {
@@ -46,10 +49,8 @@ describe('an interrupted run is finished by the next one', () => {
     const killed = await deployTls(['--inventory', inventory], 240_000, { DEPLOY_TLS_FAULT: 'installed' });
     expect(killed.code).not.toBe(0);
     // broker1 has every new file and the marker, but its broker never read config.xml: no TLS yet.
-    expect(existsSync(pendingMarker(1))).toBe(true);
-    expect(readFileSync(path.join(node(1).homeDir, 'conf', 'config.xml'), 'utf8')).toContain(
-      '<tls-tcp-listener>',
-    );
+    expect(await hasPendingMarker(1)).toBe(true);
+    expect(await readFile(node(1), NODE_PATHS.configXml)).toContain('<tls-tcp-listener>');
 
     const plan = await deployTls(['plan', '--inventory', inventory]);
     expect(plan.code, plan.stderr).toBe(0);
@@ -68,7 +69,7 @@ describe('an interrupted run is finished by the next one', () => {
     });
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toContain('interrupted');
-    expect(existsSync(pendingMarker(1))).toBe(true);
+    expect(await hasPendingMarker(1)).toBe(true);
     expect(ledger()).toHaveLength(before); // the new certificate is on the node, not yet in the ledger
 
     const rerun = await deployTls(['rotate', '--inventory', inventory]);
@@ -114,9 +115,9 @@ describe('an interrupted run is finished by the next one', () => {
   });
 
   it("one node's broken config.xml is that node's failure; the others are renewed", async () => {
-    const config = path.join(node(2).homeDir, 'conf', 'config.xml');
-    const good = readFileSync(config, 'utf8');
-    writeFileSync(config, good.replace('</listeners>', ''));
+    const config = NODE_PATHS.configXml;
+    const good = await readFile(node(2), config);
+    await writeFile(node(2), config, good.replace('</listeners>', ''));
     try {
       const result = await deployTls(['rotate', '--inventory', inventory, '--force', '--json']);
       expect(result.code).toBe(1);
@@ -128,7 +129,7 @@ describe('an interrupted run is finished by the next one', () => {
       ]);
       expect(report.nodes[2].error.message).toMatch(/not well-formed XML/);
     } finally {
-      writeFileSync(config, good);
+      await writeFile(node(2), config, good);
     }
     await ok(['rotate', '--inventory', inventory]);
     await converged();

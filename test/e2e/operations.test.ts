@@ -6,11 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxAddress } from '../../scripts/sandbox/layout.js';
+import { readNodeFile } from '../../scripts/sandbox/node-files.js';
 import type { HookSummary } from '../../src/alerts/hooks.js';
 import type { InspectReport } from '../../src/inspect/inspect.js';
 import { requireTool } from '../helpers/system-tools.js';
-import { node, nodes, run, sshOk, waitUntilMqttAccepts } from './support/fleet.js';
+import { brokerService, fleet, node, nodes, run, waitUntilMqttAccepts } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { workspace } from './support/workspace.js';
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await sshOk(node(3), '/opt/hivemq/bin/hivemq-service start', 90_000);
+  await brokerService(node(3), 'start');
   await waitUntilMqttAccepts(node(3));
 }, 120_000);
 
@@ -81,7 +81,9 @@ describe('inspect on the live fleet', () => {
   });
 
   it("reads broker2's own keystore file with the inventory's password, as keytool lists it", async () => {
-    const keystore = path.join(node(2).sslDir, 'hivemq-keystore.jks');
+    // A copy on this machine of the file on broker2.
+    const keystore = path.join(work, 'broker2-keystore.jks');
+    writeFileSync(keystore, await readNodeFile(fleet, node(2), '/etc/ssl/hivemq/hivemq-keystore.jks'));
     // the workspace's environment holds the inventory's keystore password
     const result = await deployTls(['inspect', keystore, '--ca-dir', caDir, '--json']);
     expect(result.code, result.stderr).toBe(0);
@@ -127,7 +129,7 @@ describe('a rotation that fails on one node', () => {
       doc.nodes.push({
         name: 'broker9',
         host: 'broker9.deploy-tls.test',
-        address: sandboxAddress(99),
+        address: fleet.address(99),
       } as never);
     });
     const result = await deployTls([
@@ -162,7 +164,7 @@ describe('a rotation that fails on one node', () => {
       ['broker1', 'deployed'],
       ['broker9', 'failed'],
     ]);
-    expect(summary.nodes[1]?.error).toContain(`cannot connect to root@${sandboxAddress(99)}`);
+    expect(summary.nodes[1]?.error).toContain(`cannot connect to ${fleet.login.user}@${fleet.address(99)}`);
     expect(summary.error).toContain('broker9 failed');
     noSecretIn(stdin);
     noSecretIn(JSON.stringify(env));
@@ -221,7 +223,7 @@ describe('status and verify of a fleet with one broker down', () => {
   let status: { code: number; stdout: string; stderr: string };
 
   beforeAll(async () => {
-    await sshOk(node(3), '/opt/hivemq/bin/hivemq-service stop', 90_000);
+    await brokerService(node(3), 'stop');
     status = await deployTls([
       'status',
       '--inventory',

@@ -6,20 +6,34 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { brokerPid } from '../../scripts/sandbox/broker.js';
-import { sandboxAddress } from '../../scripts/sandbox/layout.js';
 import { treeHashes } from '../helpers/cli.js';
-import { layout, node, nodes, run } from './support/fleet.js';
+import {
+  brokerPid,
+  fleet,
+  layout,
+  literal,
+  NODE_PATHS,
+  node,
+  nodes,
+  treeHashes as nodeTreeHashes,
+  readFile,
+  run,
+} from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { type InventoryDoc, workspace } from './support/workspace.js';
 
 const { secrets, work, caDir, chain, client, deployTls, writeInventory } = workspace('rollout');
 
 /** Every file on every node (keystores, backups, config.xml) and in the CA, by hash. */
-function fleetState() {
+async function fleetState() {
   return {
     ca: treeHashes(caDir),
-    nodes: nodes.map((n) => ({ ssl: treeHashes(n.sslDir), conf: treeHashes(path.join(n.homeDir, 'conf')) })),
+    nodes: await Promise.all(
+      nodes.map(async (n) => ({
+        ssl: await nodeTreeHashes(n, NODE_PATHS.ssl),
+        conf: await nodeTreeHashes(n, path.join(NODE_PATHS.home, 'conf')),
+      })),
+    ),
   };
 }
 
@@ -49,6 +63,16 @@ async function servedCertificate(address: string, host: string, port = 8883) {
   const text = (await run('openssl', ['x509', '-in', file, '-noout', '-serial', '-ext', 'subjectAltName']))
     .stdout;
   return { output: result.stdout, serial: /serial=(\w+)/.exec(text)?.[1] ?? '', text };
+}
+
+/** A config for `openssl ca -status` that reads the CA's own index.txt and nothing else. */
+function caStatusConfig(dir: string): string {
+  const file = path.join(work, 'ca-status.cnf');
+  writeFileSync(
+    file,
+    `[ca]\ndefault_ca = d\n[d]\ndatabase = ${path.join(dir, 'intermediate', 'index.txt')}\n`,
+  );
+  return file;
 }
 
 function mosquittoPub(address: string, host: string, withCertificate: boolean) {
@@ -85,7 +109,7 @@ async function watchCommandLines<T>(work: () => Promise<T>): Promise<{ result: T
   }
 }
 
-const pids = () => nodes.map((n) => brokerPid(n));
+const pids = () => Promise.all(nodes.map((n) => brokerPid(n)));
 
 beforeAll(async () => {
   await resetToPlain(nodes);
@@ -109,7 +133,7 @@ describe('deploy-tls --inventory on the sandbox', () => {
   const inventory = () => writeInventory('inventory.yaml');
 
   it('plan and --dry-run show the change and change nothing, anywhere', async () => {
-    const before = fleetState();
+    const before = await fleetState();
     const plan = await deployTls(['plan', '--inventory', inventory()]);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('● broker1: restart');
@@ -118,7 +142,7 @@ describe('deploy-tls --inventory on the sandbox', () => {
     expect(plan.stdout).toContain('<password>***</password>');
     const dry = await deployTls(['--inventory', inventory(), '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(fleetState()).toEqual(before);
+    expect(await fleetState()).toEqual(before);
     for (const secret of Object.values(secrets)) expect(`${plan.stdout}${dry.stdout}`).not.toContain(secret);
   });
 
@@ -140,13 +164,13 @@ describe('deploy-tls --inventory on the sandbox', () => {
       expect((await mosquittoPub(n.address, n.host, true)).code).toBe(0);
       const refused = await mosquittoPub(n.address, n.host, false);
       expect(refused.code).not.toBe(0);
-      const xsd = await run('xmllint', [
-        '--noout',
-        '--schema',
-        layout.configXsd,
-        path.join(n.homeDir, 'conf', 'config.xml'),
-      ]);
+      const configXml = path.join(work, `config-${n.name}.xml`);
+      writeFileSync(configXml, await readFile(n, NODE_PATHS.configXml));
+      const xsd = await run('xmllint', ['--noout', '--schema', layout.configXsd, configXml]);
       expect(xsd.code, xsd.stderr).toBe(0);
+      // config.xml now holds keystore passwords: HiveMQ's stock 0644 loses the bits for others.
+      const mode = await fleet.exec(n, ['stat', '-c', '%a', NODE_PATHS.configXml]);
+      expect(mode.stdout.toString().trim()).toBe('640');
     }
     const ledger = readFileSync(path.join(caDir, 'deployments.jsonl'), 'utf8')
       .trim()
@@ -161,12 +185,12 @@ describe('deploy-tls --inventory on the sandbox', () => {
   });
 
   it('a second run with the same inputs changes nothing and restarts nothing', async () => {
-    const before = { state: fleetState(), pids: pids() };
+    const before = { state: await fleetState(), pids: await pids() };
     const again = await deployTls(['--inventory', inventory()]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.match(/broker\d\s+unchanged/g)).toHaveLength(3);
-    expect(pids()).toEqual(before.pids);
-    expect(fleetState()).toEqual(before.state);
+    expect(await pids()).toEqual(before.pids);
+    expect(await fleetState()).toEqual(before.state);
   });
 
   it('a node that fails after its change is rolled back; the nodes after it are untouched', async () => {
@@ -175,15 +199,17 @@ describe('deploy-tls --inventory on the sandbox', () => {
     const failing = writeInventory('failing.yaml', (doc) => {
       for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8884 } };
       const broker2 = doc.nodes[1] as InventoryDoc['nodes'][number];
-      broker2.tls = { listener: { ...broker2.tls?.listener, bindAddress: sandboxAddress(250) } };
+      broker2.tls = { listener: { ...broker2.tls?.listener, bindAddress: fleet.address(250) } };
     });
     const before = {
-      broker2Config: readFileSync(path.join(node(2).homeDir, 'conf', 'config.xml'), 'utf8'),
-      broker3: fleetState().nodes[2],
-      pids: pids(),
+      broker2Config: await readFile(node(2), NODE_PATHS.configXml),
+      broker3: (await fleetState()).nodes[2],
+      pids: await pids(),
     };
     const broker2Serial = (await servedCertificate(node(2).address, node(2).host)).serial;
-    const result = await deployTls(['--inventory', failing, '--health-timeout', '30']);
+    // The gate waits out the timeout on broker2, and the rollback's restart must serve again within
+    // it: a JVM restart takes 20 s on a busy 2-core machine.
+    const result = await deployTls(['--inventory', failing, '--health-timeout', '40']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/broker1\s+deployed\s+restart/);
     expect(result.stdout).toMatch(/broker2\s+rolled-back\s+restart/);
@@ -200,21 +226,30 @@ describe('deploy-tls --inventory on the sandbox', () => {
       'Verify return code: 0 (ok)',
     );
     expect((await servedCertificate(node(2).address, node(2).host)).serial).toBe(broker2Serial);
-    expect(readFileSync(path.join(node(2).homeDir, 'conf', 'config.xml'), 'utf8')).toBe(before.broker2Config);
-    expect(fleetState().nodes[2]).toEqual(before.broker3);
-    expect(pids()[2]).toBe(before.pids[2]);
+    expect(await readFile(node(2), NODE_PATHS.configXml)).toBe(before.broker2Config);
+    expect((await fleetState()).nodes[2]).toEqual(before.broker3);
+    expect((await pids())[2]).toBe(before.pids[2]);
     const ledger = readFileSync(path.join(caDir, 'deployments.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(ledger.at(-1)).toMatchObject({ node: 'broker2', result: 'rolled-back' });
+    // The certificate issued for broker2's attempt never served: openssl's own CA database says
+    // it is revoked (cessationOfOperation), so a CRL made from it would list it.
+    const attempt = ledger.at(-1).serial as string;
+    expect(attempt).not.toBe(broker2Serial);
+    const status = await run('openssl', ['ca', '-config', caStatusConfig(caDir), '-status', attempt]);
+    expect(status.stdout + status.stderr).toContain('=Revoked (R)');
+    expect(readFileSync(path.join(caDir, 'intermediate', 'index.txt'), 'utf8')).toMatch(
+      new RegExp(`^R\\t\\S+\\t\\S+,cessationOfOperation\\t${attempt}\\t`, 'mi'),
+    );
   });
 
   it('a changed host key stops the run before any change', async () => {
     const knownHosts = path.join(work, 'known_hosts');
     copyFileSync(layout.knownHosts, knownHosts);
     const forged = readFileSync(knownHosts, 'utf8').replace(
-      new RegExp(`^(${sandboxAddress(2).replaceAll('.', '\\.')}(?:,\\S+)? ssh-ed25519 )\\S+`, 'm'),
+      new RegExp(`^(${literal(node(2).address)}(?:,\\S+)? ssh-ed25519 )\\S+`, 'm'),
       `$1${'AAAAC3NzaC1lZDI1NTE5AAAAI'}${'A'.repeat(43)}`,
     );
     expect(forged).not.toBe(readFileSync(layout.knownHosts, 'utf8'));
@@ -223,10 +258,10 @@ describe('deploy-tls --inventory on the sandbox', () => {
       doc.defaults.ssh.knownHosts = knownHosts;
       for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8885 } };
     });
-    const before = fleetState();
+    const before = await fleetState();
     const result = await deployTls(['--inventory', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`broker2: the host key of ${sandboxAddress(2)} has CHANGED`);
-    expect(fleetState()).toEqual(before);
+    expect(result.stderr).toContain(`broker2: the host key of ${node(2).address} has CHANGED`);
+    expect(await fleetState()).toEqual(before);
   });
 });

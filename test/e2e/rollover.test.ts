@@ -2,7 +2,7 @@
 // `openssl ca` signs it with the root key kept elsewhere, and the fleet moves to the new
 // intermediate in three phases while a client holding an old-intermediate certificate keeps
 // connecting during the overlap.
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/sandbox/processes.js';
@@ -110,8 +110,8 @@ describe('deploy-tls ca rollover', () => {
     expect(signed.code, signed.stderr).toBe(0);
   });
 
-  it('trusts both, re-issues from the new intermediate, and old-intermediate clients still connect', async () => {
-    const result = await deployTls(
+  it('trusts both, and a plain rotation while paused keeps both (the overlap clients rely on)', async () => {
+    const trusted = await deployTls(
       [
         'ca',
         'rollover',
@@ -120,15 +120,41 @@ describe('deploy-tls ca rollover', () => {
         '--certificate',
         path.join(work, 'next.cert.pem'),
         '--until',
-        'reissued',
+        'trusted',
       ],
+      400_000,
+    );
+    expect(trusted.code, `${trusted.stdout}\n${trusted.stderr}`).toBe(0);
+    expect(trusted.stdout).toContain('stopped after phase "trusted"');
+    const rotated = await deployTls(['rotate', '--inventory', inventory, '--force'], 400_000);
+    expect(rotated.code, `${rotated.stdout}\n${rotated.stderr}`).toBe(0);
+    expect(rotated.stdout).not.toContain('truststore'); // no truststore change: it already holds both
+    // HiveMQ re-reads keystores within 10 s; the old intermediate's client is still accepted.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    for (const n of nodes) {
+      const old = await publish(n.address, oldClient, 'old-client');
+      expect(old.code, `${n.name}: ${old.stderr}`).toBe(0);
+    }
+  });
+
+  it('re-issues from the new intermediate, resumes after a stop between the swap renames, and old clients still connect', async () => {
+    const killed = await deployTls(
+      ['ca', 'rollover', '--inventory', inventory, '--until', 'reissued'],
+      400_000,
+      {
+        DEPLOY_TLS_FAULT: 'swapping',
+      },
+    );
+    expect(killed.code).not.toBe(0);
+    const result = await deployTls(
+      ['ca', 'rollover', '--inventory', inventory, '--until', 'reissued'],
       400_000,
     );
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toContain('stopped after phase "reissued"');
     await issueClient('new-client');
     for (const n of nodes) {
-      expect(await servedIntermediate(n.address)).toMatch(/^Rollover Intermediate CA \d{8}$/);
+      expect(await servedIntermediate(n.address)).toMatch(/^Rollover Intermediate CA \d{8}T\d{6}Z$/);
       const old = await publish(n.address, oldClient, 'old-client');
       expect(old.code, `${n.name}: ${old.stderr}`).toBe(0);
       expect((await publish(n.address, newClient, 'new-client')).code).toBe(0);
@@ -152,7 +178,33 @@ describe('deploy-tls ca rollover', () => {
     const verify = await deployTls(['verify', '--inventory', inventory]);
     expect(verify.code, verify.stdout).toBe(0);
     const show = JSON.parse((await deployTls(['ca', 'show', '--ca-dir', caDir, '--json'])).stdout);
-    expect(show.intermediate.subject).toMatch(/CN=Rollover Intermediate CA \d{8}$/);
+    expect(show.intermediate.subject).toMatch(/CN=Rollover Intermediate CA \d{8}T\d{6}Z$/);
+    // The archived old pair is the old one: the resumed swap never wrote over it.
+    const archived = readdirSync(path.join(caDir, 'intermediate', 'private')).filter((f) =>
+      /^intermediate-[0-9A-F]+\.key\.pem$/.test(f),
+    );
+    expect(archived).toHaveLength(1);
+    const serial = /^intermediate-([0-9A-F]+)\.key\.pem$/.exec(archived[0] as string)?.[1] as string;
+    const publicKey = async (args: string[]) =>
+      (await run('openssl', args, { env: { ...process.env, ...secrets } })).stdout;
+    expect(
+      await publicKey([
+        'pkey',
+        '-pubout',
+        '-passin',
+        'env:DEPLOY_TLS_CA_PASSWORD',
+        '-in',
+        path.join(caDir, 'intermediate', 'private', `intermediate-${serial}.key.pem`),
+      ]),
+    ).toBe(
+      await publicKey([
+        'x509',
+        '-noout',
+        '-pubkey',
+        '-in',
+        path.join(caDir, 'intermediate', 'certs', `intermediate-${serial}.cert.pem`),
+      ]),
+    );
     expect(show.rootKeyPresent).toBe(false);
   });
 });

@@ -5,10 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { brokerPid } from '../../scripts/sandbox/broker.js';
-import { sandboxAddress } from '../../scripts/sandbox/layout.js';
 import { waitFor } from '../../scripts/sandbox/processes.js';
-import { nodes, run } from './support/fleet.js';
+import { brokerPid, fleet, nodes, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { CLI, workspace } from './support/workspace.js';
 
@@ -58,7 +56,7 @@ describe('deploy-tls rotate', () => {
   });
 
   it('renews every node with no restart and no failed connection (zero downtime)', async () => {
-    const pids = nodes.map((n) => brokerPid(n));
+    const pids = await Promise.all(nodes.map((n) => brokerPid(n)));
     const oldSerials = await Promise.all(nodes.map((_, i) => served(i)));
     // One client stays connected throughout; it must never lose its connection.
     const stayer: MqttClient = await mqtt.connectAsync({
@@ -102,7 +100,7 @@ describe('deploy-tls rotate', () => {
     expect(failures).toBe(0);
     expect(attempts).toBeGreaterThan(30);
     expect(closedDuringRotation).toBe(0);
-    expect(nodes.map((n) => brokerPid(n))).toEqual(pids);
+    expect(await Promise.all(nodes.map((n) => brokerPid(n)))).toEqual(pids);
     const newSerials = await Promise.all(nodes.map((_, i) => served(i)));
     for (const [i, serial] of newSerials.entries()) expect(serial).not.toBe(oldSerials[i]);
     expect(fullLedger().at(-1)).toMatchObject({ node: 'client:mqtt-client', result: 'deployed' }); // --force renews bundles too
@@ -166,7 +164,7 @@ describe('rotation faults', () => {
       doc.nodes.push({
         name: 'broker9',
         host: 'broker9.deploy-tls.test',
-        address: sandboxAddress(99),
+        address: fleet.address(99),
       } as never);
     });
     const before = ledger().length;
@@ -179,14 +177,16 @@ describe('rotation faults', () => {
       ['broker3', 'deployed'],
       ['broker9', 'failed'],
     ]);
-    expect(report.nodes[3].error.message).toContain(`cannot connect to root@${sandboxAddress(99)}`);
+    expect(report.nodes[3].error.message).toContain(
+      `cannot connect to ${fleet.login.user}@${fleet.address(99)}`,
+    );
     expect(ledger()).toHaveLength(before + 3);
 
     // status reads the others, names the one it could not read, and says so in its exit code.
     const status = await deployTls(['status', '--inventory', withGhost]);
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/broker1\s+\S+\s+\S+\s+\d+\s+yes/);
-    expect(status.stdout).toContain(`! broker9: cannot connect to root@${sandboxAddress(99)}`);
+    expect(status.stdout).toContain(`! broker9: cannot connect to ${fleet.login.user}@${fleet.address(99)}`);
     expect(status.stderr).toContain('1 of 4 nodes could not be read or do not serve TLS');
   });
 

@@ -2,29 +2,33 @@
 // node` behind a tls-tcp-listener with client-authentication-mode REQUIRED, checked with tools
 // nobody here wrote (openssl s_client, mosquitto_pub) and with mqtt.js, for JKS and for PKCS#12.
 import { randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOUNT_POINTS, MQTT_PORT, MQTT_TLS_PORT } from '../../scripts/sandbox/layout.js';
 import { waitFor } from '../../scripts/sandbox/processes.js';
-import { layout, node, run, sshOk, uniqueTopic, waitUntilMqttAccepts } from './support/fleet.js';
+import {
+  fileSize,
+  KEYSTORE_FILE,
+  layout,
+  NODE_PATHS,
+  node,
+  readFile,
+  restartBroker as restartOverSsh,
+  run,
+  uniqueTopic,
+  waitUntilMqttAccepts,
+  writeFile,
+} from './support/fleet.js';
 import { tlsConfigXml } from './support/hivemq-config.js';
 import { roundTrip } from './support/mqtt.js';
 import { resetToPlain } from './support/reset.js';
 
 const CLI = path.join(layout.repoRoot, 'dist', 'cli', 'main.js');
 const broker = node(1);
-const configXml = path.join(broker.homeDir, 'conf', 'config.xml');
-const hivemqLog = path.join(broker.homeDir, 'log', 'hivemq.log');
+const configXml = NODE_PATHS.configXml;
+const hivemqLog = NODE_PATHS.hivemqLog;
 
 // Throwaway secrets for this run only; they reach the CLI through its environment, never argv.
 const secrets = {
@@ -47,16 +51,17 @@ async function cli(args: string[]): Promise<string> {
 
 /** Restarts broker1 over ssh, as the inventory's restart command does, and waits for both listeners. */
 async function restartBroker(): Promise<void> {
-  const logBefore = existsSync(hivemqLog) ? statSync(hivemqLog).size : 0;
-  await sshOk(broker, '/opt/hivemq/bin/hivemq-service restart', 60_000);
+  const logBefore = await fileSize(broker, hivemqLog);
+  await restartOverSsh(broker, 60_000);
   await waitUntilMqttAccepts(broker);
   // A started process proves nothing (CE falls back to defaults on a bad config): the TLS
   // listener must say it started, in this run's part of the log.
   await waitFor(
     `"Started TCP Listener with TLS" in ${hivemqLog}`,
-    () =>
-      readFileSync(hivemqLog, 'utf8')
-        .slice(logBefore)
+    async () =>
+      Buffer.from(await readFile(broker, hivemqLog))
+        .subarray(logBefore)
+        .toString('utf8')
         .includes(
           `Started TCP Listener with TLS on address ${broker.address} and on port ${MQTT_TLS_PORT}`,
         ) || undefined,
@@ -70,7 +75,7 @@ beforeAll(async () => {
   }
   // Other files leave the fleet deployed; this one starts, and ends, from the stock config.
   await resetToPlain([broker]);
-  originalConfig = readFileSync(configXml, 'utf8');
+  originalConfig = await readFile(broker, configXml);
   await cli(['ca', 'init', '--ca-dir', caDir]);
   await cli([
     'issue',
@@ -123,9 +128,14 @@ describe.each(profiles)('mutual TLS with $label keystores from deploy-tls issue 
       nodeDir,
       ...args,
     ]);
-    // /etc/ssl/hivemq inside broker1 is this host folder.
+    // Into broker1's /etc/ssl/hivemq, owned and readable as deploy-tls would leave them.
     for (const store of ['hivemq-keystore', 'hivemq-truststore']) {
-      copyFileSync(path.join(nodeDir, `${store}.${ext}`), path.join(broker.sslDir, `${store}.${ext}`));
+      await writeFile(
+        broker,
+        `${MOUNT_POINTS.ssl}/${store}.${ext}`,
+        readFileSync(path.join(nodeDir, `${store}.${ext}`)),
+        KEYSTORE_FILE,
+      );
     }
     const config = tlsConfigXml(MQTT_PORT, {
       address: broker.address,
@@ -137,9 +147,11 @@ describe.each(profiles)('mutual TLS with $label keystores from deploy-tls issue 
       truststorePassword: secrets.HIVEMQ_TRUSTSTORE_PASSWORD,
       clientAuthenticationMode: 'REQUIRED',
     });
-    writeFileSync(configXml, config);
-    const valid = await run('xmllint', ['--noout', '--schema', layout.configXsd, configXml]);
+    const written = path.join(nodeDir, 'config.xml');
+    writeFileSync(written, config);
+    const valid = await run('xmllint', ['--noout', '--schema', layout.configXsd, written]);
     expect(valid.code, valid.stderr).toBe(0);
+    await writeFile(broker, configXml, config);
     await restartBroker();
   });
 

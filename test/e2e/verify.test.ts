@@ -1,9 +1,9 @@
 // deploy-tls verify on the sandbox's real HiveMQ: every positive and negative check passes on a
 // deployed fleet, and a node switched to client-authentication-mode NONE is caught.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { node, nodes, sshOk } from './support/fleet.js';
+import { NODE_PATHS, node, nodes, readFile, restartBroker, sshOk, writeFile } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { workspace } from './support/workspace.js';
 
@@ -11,7 +11,7 @@ const { work, deployTls, initCa, ok, writeInventory } = workspace('verify');
 let inventory: string;
 
 async function restartAndWait(index: number, port = 8883) {
-  await sshOk(node(index), '/opt/hivemq/bin/hivemq-service restart', 90_000);
+  await restartBroker(node(index));
   // serving again = a TLS handshake on the port, not a started process
   await sshOk(
     node(index),
@@ -55,18 +55,19 @@ describe('deploy-tls verify', () => {
   });
 
   describe('a node whose listener stopped asking for client certificates', () => {
-    const config = path.join(node(2).homeDir, 'conf', 'config.xml');
+    const config = NODE_PATHS.configXml;
     let original = '';
     beforeAll(async () => {
-      original = readFileSync(config, 'utf8');
-      writeFileSync(
+      original = await readFile(node(2), config);
+      await writeFile(
+        node(2),
         config,
         original.replace('<client-authentication-mode>REQUIRED<', '<client-authentication-mode>NONE<'),
       );
       await restartAndWait(2);
     }, 120_000);
     afterAll(async () => {
-      writeFileSync(config, original);
+      await writeFile(node(2), config, original);
       await restartAndWait(2);
     }, 120_000);
 

@@ -6,13 +6,14 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokerPid, stockConfigXml } from '../../scripts/sandbox/broker.js';
-import { MQTT_TLS_PORT } from '../../scripts/sandbox/layout.js';
-import { treeHashes } from '../helpers/cli.js';
-import { node, run } from './support/fleet.js';
-import { configPath } from './support/hand-tls.js';
-import { resetToPlain } from './support/reset.js';
-import { type InventoryDoc, workspace } from './support/workspace.js';
+import { brokerPid, stockConfigXml } from '../../../scripts/sandbox/broker.js';
+import { MQTT_TLS_PORT } from '../../../scripts/sandbox/layout.js';
+import { treeHashes } from '../../helpers/cli.js';
+import { run } from '../support/fleet.js';
+import { configPath } from '../support/hand-tls.js';
+import { resetToPlain } from '../support/reset.js';
+import { type InventoryDoc, workspace } from '../support/workspace.js';
+import { node } from './sandbox-fleet.js';
 
 const broker = node(3);
 const WSS_PORT = 8443;

@@ -4,15 +4,15 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOUNT_POINTS, MQTT_TLS_PORT } from '../../scripts/sandbox/layout.js';
-import { applyTlsConfig } from '../../src/hivemq/config.js';
-import { foreignClientIdentity } from '../../src/pki/throwaway.js';
-import { type CheckResult, type MatrixTarget, runMatrix } from '../../src/smoke/matrix.js';
-import { mqttRoundTrip } from '../../src/smoke/mqtt-check.js';
-import { node } from './support/fleet.js';
-import { configPath, installStore, issueNode, restartAndWaitForLog } from './support/hand-tls.js';
-import { resetToPlain } from './support/reset.js';
-import { workspace } from './support/workspace.js';
+import { MOUNT_POINTS, MQTT_TLS_PORT } from '../../../scripts/sandbox/layout.js';
+import { applyTlsConfig } from '../../../src/hivemq/config.js';
+import { foreignClientIdentity } from '../../../src/pki/throwaway.js';
+import { type CheckResult, type MatrixTarget, runMatrix } from '../../../src/smoke/matrix.js';
+import { mqttRoundTrip } from '../../../src/smoke/mqtt-check.js';
+import { configPath, installStore, issueNode, restartAndWaitForLog } from '../support/hand-tls.js';
+import { resetToPlain } from '../support/reset.js';
+import { workspace } from '../support/workspace.js';
+import { node } from './sandbox-fleet.js';
 
 const broker = node(3);
 const WSS_PORT = 8443;

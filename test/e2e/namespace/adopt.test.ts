@@ -8,17 +8,22 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { articleCreateCa, articleIssueClient, articleIssueServer } from '../../scripts/article/procedure.js';
-import { brokerPid, stockConfigXml } from '../../scripts/sandbox/broker.js';
-import { MQTT_TLS_PORT } from '../../scripts/sandbox/layout.js';
-import { detectKeystoreFormat } from '../../src/keystore/index.js';
-import { Secret } from '../../src/secret.js';
-import { probeTls } from '../../src/smoke/tls-probe.js';
-import { treeHashes } from '../helpers/cli.js';
-import { node, run } from './support/fleet.js';
-import { configPath, logPath, restartAndWaitForLog } from './support/hand-tls.js';
-import { resetToPlain } from './support/reset.js';
-import { type InventoryDoc, workspace } from './support/workspace.js';
+import {
+  articleCreateCa,
+  articleIssueClient,
+  articleIssueServer,
+} from '../../../scripts/article/procedure.js';
+import { brokerPid, stockConfigXml } from '../../../scripts/sandbox/broker.js';
+import { MQTT_TLS_PORT } from '../../../scripts/sandbox/layout.js';
+import { detectKeystoreFormat } from '../../../src/keystore/index.js';
+import { Secret } from '../../../src/secret.js';
+import { probeTls } from '../../../src/smoke/tls-probe.js';
+import { treeHashes } from '../../helpers/cli.js';
+import { run } from '../support/fleet.js';
+import { configPath, logPath, restartAndWaitForLog } from '../support/hand-tls.js';
+import { resetToPlain } from '../support/reset.js';
+import { type InventoryDoc, workspace } from '../support/workspace.js';
+import { node } from './sandbox-fleet.js';
 
 const broker = node(2);
 const ws = workspace('adopt');

@@ -19,16 +19,17 @@ import {
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { auditedCommands, clearAudit, ensureAuditKey } from '../../scripts/sandbox/audit.js';
-import { BROKER_LOG, SERVICE_SCRIPT } from '../../scripts/sandbox/broker.js';
-import { MOUNT_POINTS, MQTT_TLS_PORT } from '../../scripts/sandbox/layout.js';
-import { backupScript } from '../../src/hivemq/install.js';
-import { readFilesProbe } from '../../src/remote/probes.js';
-import { atomicWriteScript } from '../../src/remote/remote.js';
-import { treeHashes } from '../helpers/cli.js';
-import { layout, node, run, sshPort } from './support/fleet.js';
-import { resetToPlain } from './support/reset.js';
-import { workspace } from './support/workspace.js';
+import { auditedCommands, clearAudit, ensureAuditKey } from '../../../scripts/sandbox/audit.js';
+import { BROKER_LOG, SERVICE_SCRIPT } from '../../../scripts/sandbox/broker.js';
+import { MOUNT_POINTS, MQTT_TLS_PORT } from '../../../scripts/sandbox/layout.js';
+import { backupScript } from '../../../src/hivemq/install.js';
+import { readFilesProbe } from '../../../src/remote/probes.js';
+import { atomicWriteScript } from '../../../src/remote/remote.js';
+import { treeHashes } from '../../helpers/cli.js';
+import { run, sshPort } from '../support/fleet.js';
+import { resetToPlain } from '../support/reset.js';
+import { workspace } from '../support/workspace.js';
+import { layout, node } from './sandbox-fleet.js';
 
 const { work, deployTls } = workspace('injection');
 const target = node(1);

@@ -5,16 +5,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOUNT_POINTS } from '../../scripts/sandbox/layout.js';
-import { applyTlsConfig, clusterEnabled } from '../../src/hivemq/config.js';
-import { decideClusterTls, decideEdition } from '../../src/hivemq/edition.js';
-import { type InstallFacts, installProbe } from '../../src/hivemq/install-probe.js';
-import { assertValidConfig, validateConfig } from '../../src/hivemq/validate.js';
-import { BUILTIN_DEFAULTS } from '../../src/inventory/defaults.js';
-import type { Remote } from '../../src/remote/remote.js';
-import { node } from './support/fleet.js';
-import { connectNode } from './support/remote.js';
-import { resetToPlain } from './support/reset.js';
+import { MOUNT_POINTS } from '../../../scripts/sandbox/layout.js';
+import { applyTlsConfig, clusterEnabled } from '../../../src/hivemq/config.js';
+import { decideClusterTls, decideEdition } from '../../../src/hivemq/edition.js';
+import { type InstallFacts, installProbe } from '../../../src/hivemq/install-probe.js';
+import { assertValidConfig, validateConfig } from '../../../src/hivemq/validate.js';
+import { BUILTIN_DEFAULTS } from '../../../src/inventory/defaults.js';
+import type { Remote } from '../../../src/remote/remote.js';
+import { connectNode } from '../support/remote.js';
+import { resetToPlain } from '../support/reset.js';
+import { node } from './sandbox-fleet.js';
 
 const broker = node(1);
 let remote: Remote;

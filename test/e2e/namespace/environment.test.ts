@@ -6,21 +6,21 @@
 import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokerPid } from '../../scripts/sandbox/broker.js';
-import { MOUNT_POINTS, MQTT_TLS_PORT } from '../../scripts/sandbox/layout.js';
-import { waitFor } from '../../scripts/sandbox/processes.js';
-import { applyTlsConfig } from '../../src/hivemq/config.js';
+import { brokerPid } from '../../../scripts/sandbox/broker.js';
+import { MOUNT_POINTS, MQTT_TLS_PORT } from '../../../scripts/sandbox/layout.js';
+import { waitFor } from '../../../scripts/sandbox/processes.js';
+import { applyTlsConfig } from '../../../src/hivemq/config.js';
 import {
   ENVIRONMENT_FILE_MODE,
   environmentFileHolds,
   environmentFileText,
   PASSWORD_PLACEHOLDERS,
-} from '../../src/hivemq/environment.js';
-import { storePasswords } from '../../src/keystore/index.js';
-import { Secret } from '../../src/secret.js';
-import { probeTls } from '../../src/smoke/tls-probe.js';
-import { treeHashes } from '../helpers/cli.js';
-import { node, run, ssh, sshOk, uniqueTopic } from './support/fleet.js';
+} from '../../../src/hivemq/environment.js';
+import { storePasswords } from '../../../src/keystore/index.js';
+import { Secret } from '../../../src/secret.js';
+import { probeTls } from '../../../src/smoke/tls-probe.js';
+import { treeHashes } from '../../helpers/cli.js';
+import { run, ssh, sshOk, uniqueTopic } from '../support/fleet.js';
 import {
   configPath,
   installStore,
@@ -30,10 +30,11 @@ import {
   logsSince,
   restartAndWaitForLog,
   waitForLog,
-} from './support/hand-tls.js';
-import { roundTrip } from './support/mqtt.js';
-import { resetToPlain } from './support/reset.js';
-import { CLI, type InventoryDoc, workspace } from './support/workspace.js';
+} from '../support/hand-tls.js';
+import { roundTrip } from '../support/mqtt.js';
+import { resetToPlain } from '../support/reset.js';
+import { CLI, type InventoryDoc, workspace } from '../support/workspace.js';
+import { node } from './sandbox-fleet.js';
 
 const broker = node(1);
 const ws = workspace('environment');

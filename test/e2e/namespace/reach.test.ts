@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { stockConfigXml } from '../../scripts/sandbox/broker.js';
-import { waitFor } from '../../scripts/sandbox/processes.js';
+import { stockConfigXml } from '../../../scripts/sandbox/broker.js';
+import { waitFor } from '../../../scripts/sandbox/processes.js';
 import {
   bastionRsaKey,
   inReachNode,
@@ -18,10 +18,11 @@ import {
   reachDown,
   reachRunning,
   reachUp,
-} from '../../scripts/sandbox/reach.js';
-import { treeHashes } from '../helpers/cli.js';
-import { layout, node, run, waitUntilMqttAccepts } from './support/fleet.js';
-import { workspace } from './support/workspace.js';
+} from '../../../scripts/sandbox/reach.js';
+import { treeHashes } from '../../helpers/cli.js';
+import { run, waitUntilMqttAccepts } from '../support/fleet.js';
+import { workspace } from '../support/workspace.js';
+import { layout, node } from './sandbox-fleet.js';
 
 const { work, chain, deployTls, ok, initCa, issueClient } = workspace('reach');
 

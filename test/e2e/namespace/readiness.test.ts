@@ -5,23 +5,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROKER_LOG } from '../../scripts/sandbox/broker.js';
-import { MQTT_PORT, MQTT_TLS_PORT } from '../../scripts/sandbox/layout.js';
-import { mqttAccepts } from '../../scripts/sandbox/probes.js';
-import { systemClock } from '../../src/clock.js';
-import { readPlainListeners } from '../../src/hivemq/config.js';
-import { logMark, startedSignal } from '../../src/hivemq/service.js';
-import type { Remote } from '../../src/remote/remote.js';
+import { BROKER_LOG } from '../../../scripts/sandbox/broker.js';
+import { MQTT_PORT, MQTT_TLS_PORT } from '../../../scripts/sandbox/layout.js';
+import { mqttAccepts } from '../../../scripts/sandbox/probes.js';
+import { systemClock } from '../../../src/clock.js';
+import { readPlainListeners } from '../../../src/hivemq/config.js';
+import { logMark, startedSignal } from '../../../src/hivemq/service.js';
+import type { Remote } from '../../../src/remote/remote.js';
 import {
   mqttSignals,
   plainMqttEndpoints,
   proveNoTlsListener,
   waitUntilAnswering,
-} from '../../src/smoke/readiness.js';
-import { probeTls } from '../../src/smoke/tls-probe.js';
-import { node, sshOk } from './support/fleet.js';
-import { connectNode } from './support/remote.js';
-import { resetToPlain } from './support/reset.js';
+} from '../../../src/smoke/readiness.js';
+import { probeTls } from '../../../src/smoke/tls-probe.js';
+import { sshOk } from '../support/fleet.js';
+import { connectNode } from '../support/remote.js';
+import { resetToPlain } from '../support/reset.js';
+import { node } from './sandbox-fleet.js';
 
 const broker = node(2);
 let remote: Remote;
