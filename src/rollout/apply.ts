@@ -1,13 +1,14 @@
 // Step 5: carry the plan out, node after node (`batch` at a time). Per node: issue its certificate
 // (when the plan says so) and build the bytes, apply the change (rollout/change.ts), and record the
-// result in the ledger. The first node that fails stops the nodes after it.
+// result in the ledger. The first node that fails stops the nodes after it; a node without room for
+// the change fails before that, alone.
 import { keystoreBytes, truststoreBytes } from '../bundles/bundle.js';
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
 import type { Fault } from '../faults.js';
 import { DEFAULT_WEBSOCKET_PATH, readPlainListeners } from '../hivemq/config.js';
 import { ENVIRONMENT_FILE_MODE } from '../hivemq/environment.js';
-import type { NodeFile } from '../hivemq/install.js';
+import { type NodeFile, requireFreeSpace, spaceNeeded } from '../hivemq/install.js';
 import { formatSan, type IssueRequest } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
 import { desiredConfig, desiredDropIn, desiredEnvironmentFile } from '../plan/config.js';
@@ -54,9 +55,23 @@ export async function applyPlan(
   deps: ApplyDeps,
 ): Promise<Map<NodeRun, NodeOutcome>> {
   const outcomes = new Map<NodeRun, NodeOutcome>();
+  // A full disk is that node's failure, found before its certificate is issued or a file written
+  // (a backup or temp file that cannot be written would leave neither the old files nor the new);
+  // the other nodes go on.
+  const roomy: NodeRun[] = [];
+  await Promise.all(
+    runs.map(async (run) => {
+      try {
+        await requireRoom(run);
+        roomy.push(run);
+      } catch (error) {
+        outcomes.set(run, { status: 'failed', error: asNodeError(error, run.target) });
+      }
+    }),
+  );
   const stage = await runStage(
     'Roll out',
-    runs,
+    runs.filter((run) => roomy.includes(run)),
     (run) => `${run.target.node.name}: ${run.plan.action}`,
     async (run, update) => {
       const outcome = await changeNode(run, issuer, settings, deps, update);
@@ -70,6 +85,24 @@ export async function applyPlan(
       outcomes.set(result.item, { status: 'failed', error: asNodeError(result.error, result.item.target) });
   }
   return outcomes;
+}
+
+/** Room on every filesystem the change writes to: the stores where config.xml keeps them, the
+ *  environment file and drop-in of environment mode, config.xml and the backups. */
+function requireRoom({ remote, target, facts, intent, plan }: NodeRun): Promise<void> {
+  const { paths } = target;
+  return requireFreeSpace(
+    remote,
+    [
+      intent.keystorePath,
+      intent.truststorePath,
+      paths.config,
+      paths.backupRoot,
+      ...(plan.environment ? [plan.environment.path] : []),
+      ...(plan.environment?.dropIn ? [plan.environment.dropIn.path] : []),
+    ],
+    spaceNeeded(Buffer.byteLength(facts.configXml ?? '')),
+  );
 }
 
 async function changeNode(
