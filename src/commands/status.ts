@@ -8,6 +8,7 @@ import type { Inventory, InventoryClient, InventoryNode } from '../inventory/loa
 import { caLayout, inspectCa } from '../pki/index.js';
 import type { CertificateSummary } from '../pki/inspect.js';
 import { type LedgerEntry, lastDeployed, readLedger } from '../pki/ledger.js';
+import type { NodeFacts } from '../plan/types.js';
 import type { Remote } from '../remote/remote.js';
 import type { SshTarget } from '../remote/target.js';
 import { readTrust } from '../rollout/ca.js';
@@ -109,7 +110,7 @@ export async function status(
       clients: clients.map((client) => client.row),
       warnings: [
         ...warnings(inventory, nodes, ca.intermediate.daysLeft),
-        ...gathered.nodes.flatMap((connected) => trustWarnings(connected, clients)),
+        ...gathered.nodes.flatMap(({ target, facts }) => trustWarnings(target.node, facts, clients)),
       ],
     };
   } finally {
@@ -178,15 +179,23 @@ interface ClientCertificate {
   cert?: X509Certificate;
 }
 
+/** What the truststore warnings read of a node and of a client bundle. */
+export type TrustedNode = Pick<InventoryNode, 'name'> & { tls: { listeners: readonly { name: string }[] } };
+export type ClientIssuer = { client: Pick<InventoryClient, 'name'>; cert?: X509Certificate };
+
 /**
  * A broker refuses a client certificate whose issuer its truststore does not hold (the article:
  * the client truststore "only" needs the intermediate): say so for every client bundle the
  * inventory lists, naming the node's listeners, before an application finds out.
  */
-function trustWarnings({ target, facts }: ConnectedNode, clients: readonly ClientCertificate[]): string[] {
+export function trustWarnings(
+  node: TrustedNode,
+  facts: Pick<NodeFacts, 'truststore' | 'stores'>,
+  clients: readonly ClientIssuer[],
+): string[] {
   const { truststore } = facts;
-  const listeners = target.node.tls.listeners.map((l) => l.name).join(', ');
-  const at = `${target.node.name} (${listeners})`;
+  const listeners = node.tls.listeners.map((l) => l.name).join(', ');
+  const at = `${node.name} (${listeners})`;
   if (!truststore.exists)
     return clients.length > 0 ? [`${at}: no truststore at ${facts.stores.truststore}`] : [];
   if (!truststore.opens)
