@@ -38,9 +38,6 @@ export interface ApplySettings {
   trusted: readonly Uint8Array[];
 }
 
-/** Mode and owner for keystore and truststore (DESIGN.md: 0640 root:<service user>). */
-const STORE_MODE = 0o640;
-
 export interface ApplyDeps {
   clock: Clock;
   fault?: Fault;
@@ -109,7 +106,7 @@ async function changeNode(
   if (!serial)
     throw new DeployTlsError('nothing to serve: no new and no current certificate', { node: node.name });
 
-  const storeFile = { mode: STORE_MODE, owner: 'root', group: node.hivemq.serviceUser };
+  const storeFile = run.intent.storeOwnership;
   const files: NodeFile[] = [];
   if (fresh) files.push({ path: paths.keystore, data: fresh.keystore, ...storeFile });
   if (plan.replaceTruststore) {
