@@ -9,7 +9,7 @@ import { readTlsListeners } from '../hivemq/config.js';
 import { type InstallFacts, installProbe } from '../hivemq/install-probe.js';
 import { type ManagedListener, storePaths } from '../hivemq/store-paths.js';
 import type { StorePasswords } from '../keystore/index.js';
-import type { NodeFacts } from '../plan/types.js';
+import type { FileOwnership, NodeFacts } from '../plan/types.js';
 import { type RemoteFile, readFilesProbe, unreadableMessage } from '../remote/probes.js';
 import type { Remote } from '../remote/remote.js';
 import { readKeystoreFact, readTruststoreFact } from './keystores.js';
@@ -75,8 +75,14 @@ export async function gatherNodeFacts(
     configOwnership: ownership(config),
     install,
     stores,
-    keystore: readKeystoreFact(files.get(stores.keystore)?.data, context.passwords, context.intermediate),
-    truststore: readTruststoreFact(files.get(stores.truststore)?.data, context.passwords.truststore),
+    keystore: {
+      ...readKeystoreFact(files.get(stores.keystore)?.data, context.passwords, context.intermediate),
+      ownership: ownership(files.get(stores.keystore)),
+    },
+    truststore: {
+      ...readTruststoreFact(files.get(stores.truststore)?.data, context.passwords.truststore),
+      ownership: ownership(files.get(stores.truststore)),
+    },
     environment:
       paths.environmentFile || paths.dropIn
         ? {
@@ -128,10 +134,11 @@ function parses(xml: string | undefined): boolean {
   }
 }
 
-const ownership = (file: RemoteFile | undefined) =>
-  file?.exists && file.mode !== undefined
+function ownership(file: RemoteFile | undefined): FileOwnership | undefined {
+  return file?.exists && file.mode !== undefined
     ? { mode: file.mode, owner: file.owner ?? 'root', group: file.group ?? 'root' }
     : undefined;
+}
 
 const text = (file: RemoteFile | undefined) =>
   file?.data ? Buffer.from(file.data).toString('utf8') : undefined;

@@ -12,6 +12,7 @@ import { configChange, desiredConfig, desiredDropIn } from './config.js';
 import type {
   CaState,
   EnvironmentChange,
+  FileOwnership,
   NodeAction,
   NodeFacts,
   NodeIntent,
@@ -75,7 +76,7 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
   }
   checkFiles(intent);
   const issueReasons = certificateReasons(intent, facts, now);
-  const truststoreReason = truststoreDiffers(ca, facts);
+  const truststoreReason = truststoreDiffers(ca, facts, intent);
   const desired = desiredConfig(current, intent);
   const config = configChange(intent.configPath, current, desired);
   // A config that does not validate is never written: CE would start on its defaults (plain MQTT).
@@ -262,17 +263,21 @@ export function certificateReasons(intent: NodeIntent, fact: NodeFacts, now: Dat
     reasons.push(`key type ${cert.keyType ?? 'unknown'} → ${intent.keyType}`);
   const due = renewalReason(cert, intent.renewBefore, now);
   if (due) reasons.push(due);
+  // The keystore is written only with a certificate in it: a wrong owner or mode means a new one.
+  const owned = ownershipDiffers('keystore', keystore.ownership, intent.storeOwnership);
+  if (owned) reasons.push(owned);
   return reasons;
 }
 
-function truststoreDiffers(ca: CaState, fact: NodeFacts): string | undefined {
+function truststoreDiffers(ca: CaState, fact: NodeFacts, intent: NodeIntent): string | undefined {
   const { truststore } = fact;
   if (!truststore.exists) return 'no truststore yet';
   if (!truststore.opens) return "the truststore does not open with the inventory's password";
   const wanted = new Set(ca.trusted);
   const extra = truststore.anchors.filter((anchor) => !wanted.has(anchor.fingerprint));
   const missing = ca.trusted.filter((fingerprint) => !truststore.certificates.includes(fingerprint));
-  if (extra.length === 0 && missing.length === 0) return undefined;
+  if (extra.length === 0 && missing.length === 0)
+    return ownershipDiffers('truststore', truststore.ownership, intent.storeOwnership);
   const parts = [
     ...(missing.length > 0
       ? [
@@ -286,6 +291,21 @@ function truststoreDiffers(ca: CaState, fact: NodeFacts): string | undefined {
 
 function commonName(subject: string): string {
   return /(?:^|, )CN=(.+?)(?:, [A-Z]+=|$)/.exec(subject)?.[1] ?? subject;
+}
+
+/**
+ * A store the broker's user cannot read (its group is not hivemq.serviceUser) fails only at the
+ * next restart; one others can read gives its password-protected bytes away. Either is a change.
+ */
+function ownershipDiffers(
+  store: 'keystore' | 'truststore',
+  have: FileOwnership | undefined,
+  want: FileOwnership,
+): string | undefined {
+  if (!have) return undefined;
+  if (have.owner === want.owner && have.group === want.group && have.mode === want.mode) return undefined;
+  const show = (o: FileOwnership) => `${o.owner}:${o.group} ${o.mode.toString(8).padStart(4, '0')}`;
+  return `the ${store} is ${show(have)}; the inventory asks ${show(want)}`;
 }
 
 function nodeError(error: unknown, node: string): DeployTlsError {

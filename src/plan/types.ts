@@ -28,6 +28,8 @@ export interface KeystoreFact {
   format?: KeystoreFormat;
   certificate?: DeployedCertificate;
   problem?: string;
+  /** Mode and owner on the node, when it exists. */
+  ownership?: FileOwnership;
 }
 
 /** A certificate a truststore makes Java trust. */
@@ -50,6 +52,8 @@ export interface TruststoreFact {
   /** Key entries (a private key) in the store: the article's broker truststore holds the client's. */
   keyEntries: number;
   problem?: string;
+  /** Mode and owner on the node, when it exists. */
+  ownership?: FileOwnership;
 }
 
 export interface FileOwnership {
@@ -156,6 +160,8 @@ export interface NodeIntent {
   renewBefore: string;
   /** Re-issue even when the deployed certificate is fine (rotate --force). */
   force: boolean;
+  /** Mode and owner both stores must have (the broker's user reads them through the group). */
+  storeOwnership: FileOwnership;
   config: ConfigIntent;
 }
 

@@ -40,9 +40,6 @@ export interface ApplySettings {
   trusted: readonly Uint8Array[];
 }
 
-/** Mode and owner for keystore and truststore (DESIGN.md: 0640 root:<service user>). */
-const STORE_MODE = 0o640;
-
 export interface ApplyDeps {
   clock: Clock;
   fault?: Fault;
@@ -121,7 +118,7 @@ async function changeNode(
     throw new DeployTlsError('nothing to serve: no new and no current certificate', { node: node.name });
 
   const { intent } = run;
-  const storeFile = { mode: STORE_MODE, owner: 'root', group: node.hivemq.serviceUser };
+  const storeFile = intent.storeOwnership;
   const files: NodeFile[] = [];
   if (fresh) files.push({ path: intent.keystorePath, data: fresh.keystore, ...storeFile });
   if (plan.replaceTruststore) {

@@ -122,6 +122,7 @@ export function intentFor(target: Target, facts: NodeFacts, rotation: Rotation |
     keyType: node.tls.key,
     renewBefore: rotation?.renewBefore ?? node.tls.renewBefore,
     force: rotation?.force ?? false,
+    storeOwnership: { mode: 0o640, owner: 'root', group: node.hivemq.serviceUser },
   };
   if (rotation) {
     const listeners = node.tls.listeners.map(({ type, name, port, path }) => ({
