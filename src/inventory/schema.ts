@@ -219,12 +219,19 @@ const nodeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
 export const MAX_NODES = 1000;
 export const MAX_CLIENTS = 1000;
 
+/** No pattern characters (`*?[]!&:,`) in a group name: --limit reads those. */
+const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  error: 'a group name is letters, digits, ".", "_" and "-" (--limit reads the other characters)',
+});
+
 export const nodeSchema = z.strictObject({
   name: nodeName,
   host: text(253),
   address: text(253).optional(),
   sans: z.array(text(260)).max(100, { error: 'at most 100 SANs' }).optional(),
   ...overridable,
+  /** Groups the node is in, for --limit (as Ansible's inventory groups; a node may be in several). */
+  groups: z.array(groupName).max(100, { error: 'at most 100 groups' }).optional(),
 });
 
 /**
