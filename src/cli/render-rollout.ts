@@ -107,7 +107,11 @@ export function rolloutFailure(report: RolloutReport): DeployTlsError | undefine
   const bad = report.nodes
     .filter((n) => n.status === 'rolled-back' || n.status === 'failed')
     .map((n) => `${n.node} ${n.status}`);
+  const untouched = report.nodes.filter((n) => n.status === 'untouched').length;
   return new DeployTlsError(`rollout stopped: ${bad.join(', ')}`, {
-    hint: 'nodes after it were not touched; see the table above',
+    hint:
+      untouched > 0
+        ? `${untouched} node${untouched === 1 ? ' was' : 's were'} not touched (later batches); see the table above`
+        : 'see the table above',
   });
 }

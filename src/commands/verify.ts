@@ -1,6 +1,7 @@
 // `deploy-tls verify`: the verification matrix on every node, against what the ledger says
 // was deployed. Reads only: nothing on the nodes or in the CA changes.
 import { CaError } from '../errors.js';
+import { limitNodes } from '../inventory/limit.js';
 import type { Inventory } from '../inventory/load.js';
 import { readCaCertificates } from '../pki/ca.js';
 import { caLayout, pemChain } from '../pki/index.js';
@@ -14,6 +15,8 @@ import { type RendererName, runStage } from '../tasks/stage.js';
 
 export interface VerifyOptions {
   inventory: Inventory;
+  /** `--limit` patterns; every node when absent. */
+  limit?: readonly string[];
   concurrency: number;
   timeoutMs: number;
   renderer: RendererName;
@@ -30,6 +33,7 @@ export async function verify(
   deps: { resolveSecret: SecretResolver; now(): Date },
 ): Promise<VerifyReport> {
   const { inventory } = options;
+  const nodes = limitNodes(inventory.nodes, options.limit, inventory.file);
   const now = deps.now();
   const layout = caLayout(inventory.ca.dir);
   const caPassword = await deps.resolveSecret(inventory.ca.password, 'CA password');
@@ -45,7 +49,7 @@ export async function verify(
   const deployed = lastDeployed(await readLedger(layout.dir));
   const outcomes = await runStage(
     'Verify mutual TLS',
-    inventory.nodes,
+    nodes,
     (node) => node.name,
     async (node, update) => {
       update(`${node.address}:${node.tls.listener.port} as ${node.host}`);

@@ -12,8 +12,8 @@ import type { Subject } from '../pki/names.js';
 import { formatSan, isDnsName, parseSan, type San } from '../pki/san.js';
 import { checkHostName, checkUserName, JumpSpecError, parseProxyJump } from '../remote/jump.js';
 import { BUILTIN_DEFAULTS, deepMerge, type NodeSettings, type SshSettings } from './defaults.js';
-import { resolveListeners } from './listeners.js';
 import { groupProblems } from './limit.js';
+import { resolveListeners } from './listeners.js';
 import { type InventoryInput, inventorySchema, type SecretRef } from './schema.js';
 
 export interface InventoryNode extends NodeSettings {

@@ -1,17 +1,20 @@
-// Step 5: carry the plan out, node after node (`batch` at a time). Per node: issue its certificate
+// Step 5: carry the plan out, batch after batch (`--batch`, cut as Ansible's `serial` cuts hosts).
+// The nodes of a batch change at once, each gated on its own new serial; a batch with a failure
+// stops the batches after it, unless `--max-fail` allows that many. Per node: issue its certificate
 // (when the plan says so) and build the bytes, apply the change (rollout/change.ts), and record the
-// result in the ledger. The first node that fails stops the nodes after it.
+// result in the ledger.
 import { keystoreBytes, truststoreBytes } from '../bundles/bundle.js';
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
 import type { Fault } from '../faults.js';
 import type { NodeFile } from '../hivemq/install.js';
-import { formatSan } from '../pki/index.js';
+import { formatSan, generateKey, type KeyPair } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
 import { desiredConfig } from '../plan/config.js';
 import type { NodeIntent, NodePlan } from '../plan/types.js';
 import { type GateResult, nodeGate } from '../smoke/gate.js';
 import { type RendererName, runStage } from '../tasks/stage.js';
+import { type BatchSpec, cutBatches, type MaxFail, runBatches } from './batches.js';
 import type { Issuer } from './ca.js';
 import { applyChange, type ChangeResult } from './change.js';
 import { asNodeError, type ConnectedNode } from './gather.js';
@@ -22,13 +25,21 @@ export interface NodeRun extends ConnectedNode {
   plan: NodePlan;
 }
 
-export type NodeOutcome =
+export type NodeOutcome = (
   | { status: 'deployed'; serial: string; restarted: boolean; gate: GateResult }
-  | { status: 'rolled-back' | 'failed'; error: DeployTlsError };
+  | { status: 'rolled-back' | 'failed'; error: DeployTlsError }
+) & {
+  /** 1 for the first batch. */
+  batch: number;
+  startedAt: Date;
+  finishedAt: Date;
+};
 
 export interface ApplySettings {
-  /** Nodes changed at once. */
-  batch: number;
+  /** How the nodes are cut into batches. */
+  batch: BatchSpec;
+  /** How many failed nodes the run goes on past; none by default. */
+  maxFail?: MaxFail;
   renderer: RendererName;
   healthTimeoutMs: number;
   /** HiveMQ re-reads keystores every 10 s; past this, a hot reload falls back to a restart. */
@@ -51,40 +62,88 @@ export async function applyPlan(
   settings: ApplySettings,
   deps: ApplyDeps,
 ): Promise<Map<NodeRun, NodeOutcome>> {
+  const { clock } = deps;
   const outcomes = new Map<NodeRun, NodeOutcome>();
-  const stage = await runStage(
-    'Roll out',
-    runs,
-    (run) => `${run.target.node.name}: ${run.plan.action}`,
-    async (run, update) => {
-      const outcome = await changeNode(run, issuer, settings, deps, update);
-      outcomes.set(run, outcome);
-      if (outcome.status !== 'deployed') throw outcome.error; // shows the node as failed, stops the rest
-    },
-    { concurrency: settings.batch, stopOnError: true, renderer: settings.renderer },
-  );
-  for (const result of stage) {
-    if (result.status === 'failed' && !outcomes.has(result.item))
-      outcomes.set(result.item, { status: 'failed', error: asNodeError(result.error, result.item.target) });
-  }
+  const batches = cutBatches(runs, settings.batch);
+  const keys = new KeyMaker();
+  await runBatches(batches, settings.maxFail, async (batch, index) => {
+    const started = new Map<NodeRun, Date>();
+    const prepared = new Map(batch.map((run) => [run, prepareFiles(run, issuer, settings, keys, clock)]));
+    // Once this batch's certificates are written, the next batch's keys are generated on libuv's
+    // pool while this batch waits on its nodes. Not sooner: the pool also does the CA's file writes.
+    void Promise.allSettled(prepared.values()).then(() => keys.start(batches[index + 1] ?? []));
+    const stage = await runStage(
+      batches.length > 1 ? `Roll out, batch ${index + 1} of ${batches.length}` : 'Roll out',
+      batch,
+      (run) => `${run.target.node.name}: ${run.plan.action}`,
+      async (run, update) => {
+        started.set(run, clock.now());
+        if (run.plan.replaceKeystore) update('issuing a certificate');
+        const files = await (prepared.get(run) as Promise<PreparedFiles>);
+        const outcome = await changeNode(run, files, issuer, settings, deps, update);
+        outcomes.set(run, {
+          ...outcome,
+          batch: index + 1,
+          startedAt: started.get(run) ?? clock.now(),
+          finishedAt: clock.now(),
+        });
+        if (outcome.status !== 'deployed') throw outcome.error; // shows the node as failed
+      },
+      { concurrency: batch.length, stopOnError: false, renderer: settings.renderer },
+    );
+    for (const result of stage) {
+      if (result.status === 'failed' && !outcomes.has(result.item)) {
+        outcomes.set(result.item, {
+          status: 'failed',
+          error: asNodeError(result.error, result.item.target),
+          batch: index + 1,
+          startedAt: started.get(result.item) ?? clock.now(),
+          finishedAt: clock.now(),
+        });
+      }
+    }
+    return batch.filter((run) => outcomes.get(run)?.status !== 'deployed').length;
+  });
   return outcomes;
 }
 
-async function changeNode(
+/** Keys generated ahead of their node's turn, on libuv's thread pool. */
+class KeyMaker {
+  readonly #keys = new Map<NodeRun, Promise<KeyPair>>();
+
+  start(runs: readonly NodeRun[]): void {
+    for (const run of runs) {
+      if (!run.plan.replaceKeystore || this.#keys.has(run)) continue;
+      const key = generateKey(run.target.node.tls.key);
+      key.catch(() => undefined); // awaited when the node issues; a batch that never runs drops it
+      this.#keys.set(run, key);
+    }
+  }
+
+  take(run: NodeRun): Promise<KeyPair> {
+    this.start([run]);
+    return this.#keys.get(run) as Promise<KeyPair>;
+  }
+}
+
+interface PreparedFiles {
+  fresh?: FreshCertificate;
+  files: NodeFile[];
+}
+
+/** The node's new certificate (when due), and every file it receives, as bytes. */
+async function prepareFiles(
   run: NodeRun,
   issuer: Issuer,
   settings: ApplySettings,
-  { clock, fault }: ApplyDeps,
-  update: (text: string) => void,
-): Promise<NodeOutcome> {
-  const { target, plan, remote } = run;
+  keys: KeyMaker,
+  clock: Clock,
+): Promise<PreparedFiles> {
+  const { target, plan } = run;
   const { node, paths } = target;
-  if (plan.replaceKeystore) update('issuing a certificate');
-  const fresh = plan.replaceKeystore ? await issue(run, issuer, clock.now()) : undefined;
-  const serial = fresh?.serial ?? plan.current?.serial;
-  if (!serial)
-    throw new DeployTlsError('nothing to serve: no new and no current certificate', { node: node.name });
-
+  const fresh = plan.replaceKeystore
+    ? await issue(run, issuer, await keys.take(run), clock.now())
+    : undefined;
   const storeFile = { mode: STORE_MODE, owner: 'root', group: node.hivemq.serviceUser };
   const files: NodeFile[] = [];
   if (fresh) files.push({ path: paths.keystore, data: fresh.keystore, ...storeFile });
@@ -101,6 +160,25 @@ async function changeNode(
     const configFile = kept ? { ...kept, mode: kept.mode & ~0o007 } : storeFile;
     files.push({ path: paths.config, data, ...configFile });
   }
+  return { fresh, files };
+}
+
+async function changeNode(
+  run: NodeRun,
+  { fresh, files }: PreparedFiles,
+  issuer: Issuer,
+  settings: ApplySettings,
+  { clock, fault }: ApplyDeps,
+  update: (text: string) => void,
+): Promise<
+  | { status: 'deployed'; serial: string; restarted: boolean; gate: GateResult }
+  | { status: 'rolled-back'; error: DeployTlsError }
+> {
+  const { target, plan, remote } = run;
+  const { node, paths } = target;
+  const serial = fresh?.serial ?? plan.current?.serial;
+  if (!serial)
+    throw new DeployTlsError('nothing to serve: no new and no current certificate', { node: node.name });
 
   const result = await applyChange(
     {
@@ -159,7 +237,7 @@ interface FreshCertificate {
 }
 
 /** The node's new certificate from the open CA, as the keystore bytes it is deployed in. */
-async function issue(run: NodeRun, issuer: Issuer, now: Date): Promise<FreshCertificate> {
+async function issue(run: NodeRun, issuer: Issuer, key: KeyPair, now: Date): Promise<FreshCertificate> {
   const { node, passwords } = run.target;
   const firstDns = node.sans.find((san) => san.type === 'dns');
   const issued = await issuer.ca.issue({
@@ -168,6 +246,7 @@ async function issue(run: NodeRun, issuer: Issuer, now: Date): Promise<FreshCert
     subject: issuer.ca.leafSubject(firstDns?.value ?? node.host),
     sans: node.sans,
     keyType: node.tls.key,
+    key,
     days: node.tls.days,
     now,
   });
