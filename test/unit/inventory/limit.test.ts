@@ -89,7 +89,9 @@ describe('limitNodes (Ansible host patterns)', () => {
     expect(typo.message).toBe('--limit webservers:!atlnta: no node or group matches "atlnta" in prod.yaml');
     expect(typo.hint).toContain('groups: webservers, staging, atlanta, dbservers, phoenix');
     expect(refused('broker9').message).toContain('"broker9"');
-    expect(refused('atlanta:&dbservers').message).toBe('--limit atlanta:&dbservers selects no node of prod.yaml');
+    expect(refused('atlanta:&dbservers').message).toBe(
+      '--limit atlanta:&dbservers selects no node of prod.yaml',
+    );
     expect(refused('web1,,web2').message).toContain('an empty pattern');
     expect(refused('!').message).toContain('an empty pattern');
   });
