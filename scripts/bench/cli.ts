@@ -42,6 +42,8 @@ const BARE_KEY =
 const cases = {
   version: { label: 'deploy-tls --version', run: () => timed([BIN, '--version']) },
   node: { label: 'node -e 0', run: () => timed(['-e', '0']) },
+  // No target: what a command costs before its action (commander and every command's options).
+  help: { label: 'deploy-tls status --help', run: () => timed([BIN, 'status', '--help']) },
   issue: {
     label: 'deploy-tls issue node (RSA-2048)',
     run: (i: number) =>
@@ -67,7 +69,7 @@ try {
   console.log(`bench:cli: whole processes, ${runs} runs each, interleaved; node ${process.version}`);
   console.log(`before: ${loadLine(true)}`);
   timed([BIN, 'ca', 'init', '--ca-dir', 'pki']); // once, untimed: the CA issue node signs with
-  const times: Record<CaseId, number[]> = { version: [], node: [], issue: [], key: [] };
+  const times: Record<CaseId, number[]> = { version: [], node: [], help: [], issue: [], key: [] };
   for (let r = 1; r <= runs; r++) {
     for (const id of Object.keys(cases) as CaseId[]) times[id].push(cases[id].run(r));
   }
@@ -81,6 +83,9 @@ try {
   }
   console.log('');
   console.log(ratioLine('--version / node -e 0', median(times.version) / median(times.node), TARGET_VERSION));
+  console.log(
+    `status --help / node -e 0: ${(median(times.help) / median(times.node)).toFixed(2)}x (no target)`,
+  );
   console.log(ratioLine('issue node / bare key', median(times.issue) / median(times.key), TARGET_ISSUE));
 } finally {
   rmSync(work, { recursive: true, force: true });
