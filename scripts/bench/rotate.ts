@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { sandboxLayout } from '../sandbox/layout.js';
-import { loadLine, median, ratioLine, secs } from './stats.js';
+import { childCpuSeconds, loadLine, median, ratioLine, secs } from './stats.js';
 
 const TARGET_ALL = 1.5; // issue #13: N nodes with --batch 100% within 1.5x of one node
 const TARGET_CANARY = 2.5; // issue #13: N nodes with 1,100% within 2.5x of one node
@@ -50,15 +50,16 @@ async function deployTls(args: string[]): Promise<string> {
   }
 }
 
-/** Wall time of one `rotate --force`; every node it selects must be renewed without a restart. */
-async function rotation(args: string[], nodes: number): Promise<number> {
+/** Wall and CPU time of one `rotate --force`; every node it selects must be renewed without a restart. */
+async function rotation(args: string[], nodes: number): Promise<{ seconds: number; cpu: number }> {
   const start = performance.now();
+  const cpu = childCpuSeconds();
   const stdout = await deployTls(['rotate', '--inventory', inventory, '--force', '--json', ...args]);
   const seconds = (performance.now() - start) / 1000;
   const report = JSON.parse(stdout) as { nodes: { status: string; action: string }[] };
   const renewed = report.nodes.filter((n) => n.status === 'deployed' && n.action === 'hot-reload').length;
   if (renewed !== nodes) throw new Error(`${renewed} of ${nodes} nodes renewed by a hot reload:\n${stdout}`);
-  return seconds;
+  return { seconds, cpu: childCpuSeconds() - cpu };
 }
 
 const pki = parse(readFileSync(layout.inventory, 'utf8')).ca.dir as string;
@@ -74,22 +75,24 @@ const cases = {
 };
 type CaseId = keyof typeof cases;
 const times: Record<CaseId, number[]> = { one: [], all: [], canary: [] };
+const cpu: Record<CaseId, number[]> = { one: [], all: [], canary: [] };
 for (let r = 1; r <= runs; r++) {
   const line: string[] = [];
   for (const id of Object.keys(cases) as CaseId[]) {
     const t = await cases[id].run();
-    times[id].push(t);
-    line.push(`${cases[id].label} ${t.toFixed(1)} s`);
+    times[id].push(t.seconds);
+    cpu[id].push(t.cpu);
+    line.push(`${cases[id].label} ${t.seconds.toFixed(1)} s`);
   }
-  console.log(`run ${r}/${runs}: ${line.join(', ')}`);
+  console.log(`run ${r}/${runs}: ${line.join(', ')}; ${loadLine(false)}`);
 }
 console.log(`after: ${loadLine(false)} (this benchmark included)\n`);
-console.log(`${''.padEnd(30)}   median       min       max`);
+// CPU: deploy-tls's own CPU time (user + system), which a busy machine does not stretch.
+console.log(`${''.padEnd(30)}   median       min       max   CPU (median)`);
 for (const id of Object.keys(cases) as CaseId[]) {
   const xs = times[id];
-  console.log(
-    `${cases[id].label.padEnd(30)}${secs(median(xs))} ${secs(Math.min(...xs))} ${secs(Math.max(...xs))}`,
-  );
+  const row = `${secs(median(xs))} ${secs(Math.min(...xs))} ${secs(Math.max(...xs))}`;
+  console.log(`${cases[id].label.padEnd(30)}${row} ${secs(median(cpu[id]))}`);
 }
 const one = median(times.one);
 console.log('');

@@ -8,7 +8,8 @@ import {
 } from '../bundles/issue.js';
 import type { Inventory } from '../inventory/load.js';
 import { storePasswords } from '../keystore/index.js';
-import { CertificateAuthority, formatSan, generateKey } from '../pki/index.js';
+import { CertificateAuthority, formatSan } from '../pki/index.js';
+import { KeyQueue } from '../rollout/keys.js';
 import { selectTargets } from '../rollout/targets.js';
 import type { Secret, SecretResolver } from '../secret.js';
 
@@ -47,8 +48,8 @@ export interface FleetIssueResult {
 
 /**
  * Every selected node's keystore and truststore (and, without --limit, the inventory's client
- * bundles), written locally for nodes deploy-tls cannot reach. Every key is generated at once, on
- * libuv's thread pool (all cores), while the CA is opened; signing stays one at a time in the CA.
+ * bundles), written locally for nodes deploy-tls cannot reach. The keys are made on all cores
+ * (libuv's thread pool) from the start, while the CA opens; signing stays one at a time in the CA.
  */
 export async function issueFleet(options: FleetIssueOptions): Promise<FleetIssueResult> {
   const { inventory, resolveSecret, now } = options;
@@ -63,20 +64,18 @@ export async function issueFleet(options: FleetIssueOptions): Promise<FleetIssue
     })),
   );
   const caPassword = await resolveSecret(inventory.ca.password, 'CA password');
-  const keys = [...targets.map((t) => t.node.tls.key), ...clients.map((c) => c.client.key)].map((type) => {
-    const key = generateKey(type);
-    key.catch(() => undefined); // awaited below, unless the CA does not open
-    return key;
-  });
-  const keyOf = (i: number) => keys[i] as (typeof keys)[number];
+  // Every key is asked for now, in order: they are made on all cores while the CA opens.
+  const keys = new KeyQueue<string>();
+  for (const { node } of targets) keys.key(`node:${node.name}`, node.tls.key);
+  for (const { client } of clients) keys.key(`client:${client.name}`, client.key);
   return withCa({ caDir: inventory.ca.dir, caPassword, now }, 'issue --inventory', async (ca) => {
-    const nodes = targets.map(async ({ node, passwords }, i) => ({
+    const nodes = targets.map(async ({ node, passwords }) => ({
       name: node.name,
       ...(await issueNodeBundle(ca, {
         name: node.name,
         sans: node.sans.map(formatSan),
         keyType: node.tls.key,
-        key: await keyOf(i),
+        key: await keys.key(`node:${node.name}`, node.tls.key),
         days: node.tls.days,
         format: node.tls.keystore.format,
         passwords,
@@ -84,12 +83,12 @@ export async function issueFleet(options: FleetIssueOptions): Promise<FleetIssue
         now,
       })),
     }));
-    const bundles = clients.map(async ({ client, passwords }, i) => ({
+    const bundles = clients.map(async ({ client, passwords }) => ({
       name: client.name,
       ...(await issueClientBundle(ca, {
         name: client.name,
         keyType: client.key,
-        key: await keyOf(targets.length + i),
+        key: await keys.key(`client:${client.name}`, client.key),
         days: client.days,
         format: 'jks',
         passwords,

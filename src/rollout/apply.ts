@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
 import type { Fault } from '../faults.js';
 import type { NodeFile } from '../hivemq/install.js';
-import { formatSan, generateKey, type KeyPair } from '../pki/index.js';
+import { formatSan, type KeyPair } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
 import { desiredConfig } from '../plan/config.js';
 import type { NodeIntent, NodePlan } from '../plan/types.js';
@@ -18,6 +18,7 @@ import { type BatchSpec, cutBatches, type MaxFail, runBatches } from './batches.
 import type { Issuer } from './ca.js';
 import { applyChange, type ChangeResult } from './change.js';
 import { asNodeError, type ConnectedNode } from './gather.js';
+import { KeyQueue } from './keys.js';
 
 /** One node through the whole rollout: where it is, what it has, what it must get. */
 export interface NodeRun extends ConnectedNode {
@@ -56,22 +57,26 @@ export interface ApplyDeps {
   fault?: Fault;
 }
 
+/** `keys` may hold keys asked for ahead, by node name. */
 export async function applyPlan(
   runs: readonly NodeRun[],
   issuer: Issuer,
   settings: ApplySettings,
   deps: ApplyDeps,
+  keys: KeyQueue<string> = new KeyQueue(),
 ): Promise<Map<NodeRun, NodeOutcome>> {
   const { clock } = deps;
   const outcomes = new Map<NodeRun, NodeOutcome>();
   const batches = cutBatches(runs, settings.batch);
-  const keys = new KeyMaker();
+  const startKeys = (batch: readonly NodeRun[]) => {
+    for (const run of batch) if (run.plan.replaceKeystore) keyOf(run, keys);
+  };
   await runBatches(batches, settings.maxFail, async (batch, index) => {
     const started = new Map<NodeRun, Date>();
     const prepared = new Map(batch.map((run) => [run, prepareFiles(run, issuer, settings, keys, clock)]));
     // Once this batch's certificates are written, the next batch's keys are generated on libuv's
     // pool while this batch waits on its nodes. Not sooner: the pool also does the CA's file writes.
-    void Promise.allSettled(prepared.values()).then(() => keys.start(batches[index + 1] ?? []));
+    void Promise.allSettled(prepared.values()).then(() => startKeys(batches[index + 1] ?? []));
     const stage = await runStage(
       batches.length > 1 ? `Roll out, batch ${index + 1} of ${batches.length}` : 'Roll out',
       batch,
@@ -107,24 +112,8 @@ export async function applyPlan(
   return outcomes;
 }
 
-/** Keys generated ahead of their node's turn, on libuv's thread pool. */
-class KeyMaker {
-  readonly #keys = new Map<NodeRun, Promise<KeyPair>>();
-
-  start(runs: readonly NodeRun[]): void {
-    for (const run of runs) {
-      if (!run.plan.replaceKeystore || this.#keys.has(run)) continue;
-      const key = generateKey(run.target.node.tls.key);
-      key.catch(() => undefined); // awaited when the node issues; a batch that never runs drops it
-      this.#keys.set(run, key);
-    }
-  }
-
-  take(run: NodeRun): Promise<KeyPair> {
-    this.start([run]);
-    return this.#keys.get(run) as Promise<KeyPair>;
-  }
-}
+const keyOf = (run: NodeRun, keys: KeyQueue<string>) =>
+  keys.key(run.target.node.name, run.target.node.tls.key);
 
 interface PreparedFiles {
   fresh?: FreshCertificate;
@@ -136,13 +125,13 @@ async function prepareFiles(
   run: NodeRun,
   issuer: Issuer,
   settings: ApplySettings,
-  keys: KeyMaker,
+  keys: KeyQueue<string>,
   clock: Clock,
 ): Promise<PreparedFiles> {
   const { target, plan } = run;
   const { node, paths } = target;
   const fresh = plan.replaceKeystore
-    ? await issue(run, issuer, await keys.take(run), clock.now())
+    ? await issue(run, issuer, await keyOf(run, keys), clock.now())
     : undefined;
   const storeFile = { mode: STORE_MODE, owner: 'root', group: node.hivemq.serviceUser };
   const files: NodeFile[] = [];

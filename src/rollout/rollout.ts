@@ -24,6 +24,7 @@ import { applyPlan, type NodeOutcome, type NodeRun } from './apply.js';
 import type { BatchSpec, MaxFail } from './batches.js';
 import { openIssuer, readTrust } from './ca.js';
 import { disconnect, gather, type NodeFailure } from './gather.js';
+import { KeyQueue } from './keys.js';
 import { buildReport, type RolloutReport } from './report.js';
 import { intentFor, type Rotation, selectTargets } from './targets.js';
 
@@ -70,6 +71,10 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
   // Every password the rollout needs is resolved before anything else, so `plan` fails as it would.
   const caPassword = await deps.resolveSecret(inventory.ca.password, 'CA password');
   const trust = await readTrust(inventory.ca.dir, options.trust);
+  // A forced rotation renews every selected node: their keys are made while the nodes are read.
+  const keys = new KeyQueue<string>();
+  if (options.mode === 'apply' && options.rotate?.force)
+    for (const { node } of targets) keys.key(node.name, node.tls.key);
   const gathered = await gather(
     targets,
     {
@@ -147,6 +152,7 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
           trusted: trust.trusted,
         },
         { clock: deps.clock, fault: deps.fault },
+        keys,
       );
       const allDeployed =
         failed.length === 0 && [...outcomes.values()].every((outcome) => outcome.status === 'deployed');
@@ -163,6 +169,7 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
       await issuer.ca.close();
     }
   } finally {
+    keys.drop();
     await disconnect(gathered.nodes);
   }
 }

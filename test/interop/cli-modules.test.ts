@@ -76,6 +76,8 @@ describe('the CLI loads what a command uses', () => {
     ],
     [['issue', 'client', '--ca-dir', 'pki', '--name', 'app', '--out', 'o2']],
     [['issue', '--inventory', 'inventory.yaml', '--out', 'o3']],
+    [['inspect', 'pki/certs/ca.cert.pem']],
+    [['completion', 'bash']],
   ])('%j loads no SSH, MQTT or listr2', (args) => {
     const { code, stderr, packages, urls } = packagesLoaded(args);
     expect(code, stderr).toBe(0);
