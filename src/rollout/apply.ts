@@ -13,8 +13,8 @@ import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
 import { desiredConfig } from '../plan/config.js';
 import type { NodeIntent, NodePlan } from '../plan/types.js';
 import { type GateResult, nodeGate } from '../smoke/gate.js';
-import { type RendererName, runStage } from '../tasks/stage.js';
-import { type BatchSpec, cutBatches, type MaxFail, runBatches } from './batches.js';
+import { type RendererName, runBatchedStage } from '../tasks/stage.js';
+import { type BatchSpec, cutBatches, failuresStop, type MaxFail } from './batches.js';
 import type { Issuer } from './ca.js';
 import { applyChange, type ChangeResult } from './change.js';
 import { asNodeError, type ConnectedNode } from './gather.js';
@@ -68,47 +68,46 @@ export async function applyPlan(
   const { clock } = deps;
   const outcomes = new Map<NodeRun, NodeOutcome>();
   const batches = cutBatches(runs, settings.batch);
-  const startKeys = (batch: readonly NodeRun[]) => {
-    for (const run of batch) if (run.plan.replaceKeystore) keyOf(run, keys);
+  const batchOf = new Map(batches.flatMap((batch, index) => batch.map((run) => [run, index] as const)));
+  // Once a batch's certificates are written, the next batch's keys are generated on libuv's pool
+  // while this batch waits on its nodes. Not sooner: the pool also does the CA's file writes.
+  const toPrepare = batches.map((batch) => batch.length);
+  const prepared = (index: number) => {
+    toPrepare[index] = (toPrepare[index] ?? 1) - 1;
+    if (toPrepare[index] !== 0) return;
+    for (const run of batches[index + 1] ?? []) if (run.plan.replaceKeystore) keyOf(run, keys);
   };
-  await runBatches(batches, settings.maxFail, async (batch, index) => {
-    const started = new Map<NodeRun, Date>();
-    const prepared = new Map(batch.map((run) => [run, prepareFiles(run, issuer, settings, keys, clock)]));
-    // Once this batch's certificates are written, the next batch's keys are generated on libuv's
-    // pool while this batch waits on its nodes. Not sooner: the pool also does the CA's file writes.
-    void Promise.allSettled(prepared.values()).then(() => startKeys(batches[index + 1] ?? []));
-    const stage = await runStage(
-      batches.length > 1 ? `Roll out, batch ${index + 1} of ${batches.length}` : 'Roll out',
-      batch,
-      (run) => `${run.target.node.name}: ${run.plan.action}`,
-      async (run, update) => {
-        started.set(run, clock.now());
-        if (run.plan.replaceKeystore) update('issuing a certificate');
-        const files = await (prepared.get(run) as Promise<PreparedFiles>);
-        const outcome = await changeNode(run, files, issuer, settings, deps, update);
-        outcomes.set(run, {
-          ...outcome,
-          batch: index + 1,
-          startedAt: started.get(run) ?? clock.now(),
-          finishedAt: clock.now(),
-        });
-        if (outcome.status !== 'deployed') throw outcome.error; // shows the node as failed
-      },
-      { concurrency: batch.length, stopOnError: false, renderer: settings.renderer },
-    );
-    for (const result of stage) {
-      if (result.status === 'failed' && !outcomes.has(result.item)) {
-        outcomes.set(result.item, {
-          status: 'failed',
-          error: asNodeError(result.error, result.item.target),
-          batch: index + 1,
-          startedAt: started.get(result.item) ?? clock.now(),
-          finishedAt: clock.now(),
-        });
-      }
+  const started = new Map<NodeRun, Date>();
+  const stage = await runBatchedStage(
+    'Roll out',
+    batches,
+    (run) => `${run.target.node.name}: ${run.plan.action}`,
+    async (run, update) => {
+      started.set(run, clock.now());
+      const batch = (batchOf.get(run) ?? 0) + 1;
+      if (run.plan.replaceKeystore) update('issuing a certificate');
+      const files = await prepareFiles(run, issuer, settings, keys, clock).finally(() => prepared(batch - 1));
+      const outcome = await changeNode(run, files, issuer, settings, deps, update);
+      const times = { batch, startedAt: started.get(run) ?? clock.now(), finishedAt: clock.now() };
+      outcomes.set(run, { ...outcome, ...times });
+      if (outcome.status !== 'deployed') throw outcome.error; // shows the node as failed
+    },
+    {
+      renderer: settings.renderer,
+      goOn: (batch, failedInRun) => !failuresStop(settings.maxFail, batch, failedInRun),
+    },
+  );
+  for (const result of stage) {
+    if (result.status === 'failed' && !outcomes.has(result.item)) {
+      outcomes.set(result.item, {
+        status: 'failed',
+        error: asNodeError(result.error, result.item.target),
+        batch: (batchOf.get(result.item) ?? 0) + 1,
+        startedAt: started.get(result.item) ?? clock.now(),
+        finishedAt: clock.now(),
+      });
     }
-    return batch.filter((run) => outcomes.get(run)?.status !== 'deployed').length;
-  });
+  }
   return outcomes;
 }
 

@@ -108,21 +108,3 @@ export function failuresStop(
   if ('nodes' in maxFail) return failedInRun > maxFail.nodes;
   return batch.failed * 100 > maxFail.percent * batch.size;
 }
-
-/**
- * Runs the batches one after another; `run` carries one batch out (its nodes at once) and says how
- * many of them failed. Returns how many batches ran: the ones after a stop are not started.
- */
-export async function runBatches<T>(
-  batches: readonly T[][],
-  maxFail: MaxFail | undefined,
-  run: (batch: readonly T[], index: number) => Promise<number>,
-): Promise<number> {
-  let failedInRun = 0;
-  for (const [index, batch] of batches.entries()) {
-    const failed = await run(batch, index);
-    failedInRun += failed;
-    if (failuresStop(maxFail, { size: batch.length, failed }, failedInRun)) return index + 1;
-  }
-  return batches.length;
-}

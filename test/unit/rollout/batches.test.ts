@@ -11,7 +11,6 @@ import {
   formatBatchSpec,
   parseBatchSpec,
   parseMaxFail,
-  runBatches,
 } from '../../../src/rollout/batches.js';
 
 const sizes = (total: number, spec: string) => batchSizes(total, parseBatchSpec(spec));
@@ -104,38 +103,5 @@ describe('max-fail', () => {
 
   it('a percentage is of each batch: failures of earlier batches do not add up', () => {
     expect(failuresStop({ percent: 30 }, { size: 10, failed: 1 }, 9)).toBe(false);
-  });
-});
-
-describe('runBatches', () => {
-  const batches = [['canary'], ['a', 'b', 'c'], ['d', 'e']];
-
-  async function trace(failing: string[], maxFail?: string) {
-    const started: string[][] = [];
-    const ran = await runBatches(batches, maxFail ? parseMaxFail(maxFail) : undefined, async (batch) => {
-      started.push([...batch]);
-      return batch.filter((item) => failing.includes(item)).length;
-    });
-    return { ran, started };
-  }
-
-  it('runs every batch, one after another, when nothing fails', async () => {
-    expect(await trace([])).toEqual({ ran: 3, started: batches });
-  });
-
-  it('a failing canary stops every batch after it', async () => {
-    expect(await trace(['canary'])).toEqual({ ran: 1, started: [['canary']] });
-  });
-
-  it('a failure in the second batch lets that batch finish and stops the third', async () => {
-    expect(await trace(['b'])).toEqual({ ran: 2, started: batches.slice(0, 2) });
-  });
-
-  it('--max-fail lets the run go on past isolated failures', async () => {
-    expect((await trace(['b'], '1')).ran).toBe(3);
-    expect((await trace(['b', 'd'], '1')).ran).toBe(3); // the second failure is in the last batch
-    expect((await trace(['a', 'b'], '1')).ran).toBe(2);
-    expect((await trace(['b'], '34%')).ran).toBe(3); // 1 of 3 is 33%
-    expect((await trace(['b'], '33%')).ran).toBe(2);
   });
 });
