@@ -95,6 +95,7 @@ export async function issueFleet(options: FleetIssueOptions): Promise<FleetIssue
         out: join(options.out, 'clients', client.name),
         now,
         plainKey: false,
+        plainKeyBeside: client.plainKey, // as the rollout writes the inventory's client bundles
       })),
     }));
     // Every issue ends before the CA closes (and its lock goes), the ones after a failure too.
