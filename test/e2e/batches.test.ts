@@ -2,19 +2,17 @@
 // five at once, with no failed connection; a node that fails in the second batch is rolled back
 // while the rest of its batch completes; --limit and inventory groups pick exactly the named nodes
 // in every fleet command. This file brings the shared fleet to six nodes (the others use three).
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { brokerPid } from '../../scripts/sandbox/broker.js';
-import { status, up } from '../../scripts/sandbox/fleet.js';
-import { nodeLayout } from '../../scripts/sandbox/layout.js';
-import { layout, run } from './support/fleet.js';
+import { readNodeFile } from '../../scripts/sandbox/node-files.js';
+import { brokerPid, fleet, NODE_PATHS, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { workspace } from './support/workspace.js';
 
 const WIDE = 6;
-const wide = Array.from({ length: WIDE }, (_, i) => nodeLayout(layout, i + 1));
+const wide = Array.from({ length: WIDE }, (_, i) => fleet.node(i + 1));
 const { caDir, client, chain, deployTls, initCa, issueClient, ok, secrets, work, writeInventory } = workspace(
   'batches',
   {
@@ -52,9 +50,10 @@ const ledger = () =>
 const names = (rows: { node: string }[]) => rows.map((row) => row.node);
 
 /** The UTC second of the newest backup folder on a node: written when its change started. */
-function lastBackupSecond(index: number): number {
-  const dir = path.join(wide[index - 1]?.sslDir as string, 'backup');
-  const newest = readdirSync(dir).sort().at(-1) ?? '';
+async function lastBackupSecond(index: number): Promise<number> {
+  const dir = `${NODE_PATHS.ssl}/backup`;
+  const listed = await fleet.exec(wide[index - 1] as (typeof wide)[number], ['ls', dir]);
+  const newest = listed.stdout.toString('utf8').split('\n').filter(Boolean).sort().at(-1) ?? '';
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(newest);
   if (!m) throw new Error(`no backup folder in ${dir}`);
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
@@ -88,8 +87,11 @@ async function servedCertificate(address: string, host: string) {
 }
 
 beforeAll(async () => {
-  const running = (await status()).filter((node) => node.sshListening && node.brokerPid !== undefined);
-  if (running.length < WIDE) await up({ nodes: WIDE, log: (line) => console.log(`[sandbox] ${line}`) });
+  const running = (await fleet.status()).filter(
+    (node) => node.sshBanner !== undefined && node.brokerPid !== undefined,
+  );
+  if (running.length < WIDE)
+    await fleet.up({ nodes: WIDE, log: (line) => console.log(`[${fleet.id}] ${line}`) });
   await resetToPlain(wide);
   await initCa();
   await issueClient('mqtt-client');
@@ -106,7 +108,7 @@ beforeAll(async () => {
 
 describe('batches', () => {
   it('rotate --force goes canary first, then the other five at once, with no failed connection', async () => {
-    const pids = wide.map((n) => brokerPid(n));
+    const pids = await Promise.all(wide.map((n) => brokerPid(n)));
     const before = ledger().length;
     let attempts = 0;
     const failures: string[] = [];
@@ -144,7 +146,7 @@ describe('batches', () => {
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(failures).toEqual([]);
     expect(attempts).toBeGreaterThan(30);
-    expect(wide.map((n) => brokerPid(n))).toEqual(pids); // hot reloads: no broker restarted
+    expect(await Promise.all(wide.map((n) => brokerPid(n)))).toEqual(pids); // hot reloads: no broker restarted
     const rows = JSON.parse(result.stdout).nodes as NodeRow[];
     expect(rows.map((row) => [row.node, row.status, row.action, row.batch])).toEqual(
       wide.map((n, i) => [n.name, 'deployed', 'hot-reload', i === 0 ? 1 : 2]),
@@ -155,7 +157,7 @@ describe('batches', () => {
     for (const row of others) expect(Date.parse(row.startedAt as string)).toBeGreaterThanOrEqual(canaryDone);
     // …which the nodes' own backup folders (made as a change starts; stamped to the second) agree with.
     for (let i = 2; i <= WIDE; i++)
-      expect(lastBackupSecond(i)).toBeGreaterThanOrEqual(Math.floor(canaryDone / 1000));
+      expect(await lastBackupSecond(i)).toBeGreaterThanOrEqual(Math.floor(canaryDone / 1000));
     // The five of the second batch overlapped: each started before any of them finished.
     const firstDone = Math.min(...others.map((row) => Date.parse(row.finishedAt as string)));
     for (const row of others) expect(Date.parse(row.startedAt as string)).toBeLessThan(firstDone);
@@ -277,7 +279,9 @@ describe('--limit and groups', () => {
     expect(state.phase).toBe('created');
     // The selected nodes trust both intermediates now (keytool's view); the others only the old one.
     const trusted = async (index: number) => {
-      const store = path.join(wide[index - 1]?.sslDir as string, 'hivemq-truststore.jks');
+      const target = wide[index - 1] as (typeof wide)[number];
+      const store = path.join(work, `truststore-${index}.jks`);
+      writeFileSync(store, await readNodeFile(fleet, target, `${NODE_PATHS.ssl}/hivemq-truststore.jks`));
       const list = await run('keytool', [
         '-list',
         '-keystore',
