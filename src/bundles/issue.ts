@@ -1,6 +1,7 @@
 // Issuing from an open CA and writing the bundle to a local folder: `issue node`, `issue client`
 // and the inventory's client bundles all come through here.
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { KeystoreFormat, Pkcs12Profile, StorePasswords } from '../keystore/index.js';
@@ -9,6 +10,7 @@ import {
   type CertificateAuthority,
   formatSan,
   type IssuedCertificate,
+  type IssueRequest,
   type KeyPair,
   type KeyType,
   parseSans,
@@ -50,6 +52,7 @@ export async function issueNodeBundle(
       hint: 'the first DNS SAN becomes the CN: add --san DNS:<name clients use>',
     });
   }
+  await prepareOut(request.out);
   const issued = await ca.issue({
     profile: 'node',
     name: request.name,
@@ -68,15 +71,8 @@ export async function issueClientBundle(
   ca: CertificateAuthority,
   request: BundleRequest & { plainKey: boolean; plainKeyBeside?: boolean },
 ): Promise<BundleResult> {
-  const issued = await ca.issue({
-    profile: 'client',
-    name: request.name,
-    subject: ca.leafSubject(request.name),
-    keyType: request.keyType,
-    key: request.key,
-    days: request.days,
-    now: request.now,
-  });
+  await prepareOut(request.out);
+  const issued = await ca.issue(clientIssueRequest(ca, request));
   return write(
     issued,
     request,
@@ -86,6 +82,39 @@ export async function issueClientBundle(
       plainKeyBeside: request.plainKeyBeside,
     }),
   );
+}
+
+/** What the CA is asked for a client: CN = its name, clientAuth, its key type and days. */
+export function clientIssueRequest(
+  ca: CertificateAuthority,
+  request: Pick<BundleRequest, 'name' | 'keyType' | 'days' | 'now' | 'key'>,
+): IssueRequest {
+  return {
+    profile: 'client',
+    name: request.name,
+    subject: ca.leafSubject(request.name),
+    keyType: request.keyType,
+    key: request.key,
+    days: request.days,
+    now: request.now,
+  };
+}
+
+/**
+ * The folder exists (0700 when made) and can be written, before anything is issued: a bundle that
+ * cannot be written must not leave an issued, indexed certificate behind.
+ */
+async function prepareOut(out: string): Promise<void> {
+  const dir = resolve(out);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await access(dir, constants.W_OK);
+  } catch (cause) {
+    throw new InputError(`cannot write the bundle to ${dir}`, {
+      hint: 'choose a folder you can write (--out, or clients[].out in the inventory)',
+      cause,
+    });
+  }
 }
 
 function bundleOptions(request: BundleRequest) {

@@ -6,7 +6,7 @@ import type { FleetIssueResult } from '../commands/issue.js';
 import { UsageError } from '../errors.js';
 import type { KeystoreFormat, Pkcs12Profile } from '../keystore/index.js';
 import { generateKey, type KeyPair } from '../pki/keys.js';
-import { isKeyType, KEY_TYPES, type KeyType } from '../pki/profiles.js';
+import { isKeyType, KEY_TYPES, type KeyType, MAX_LEAF_DAYS } from '../pki/profiles.js';
 import {
   type CliIo,
   caDirOption,
@@ -25,6 +25,13 @@ import {
   requiredSecret,
 } from './secrets.js';
 
+function leafDays(value: string): number {
+  const days = positiveInt(value);
+  if (days > MAX_LEAF_DAYS)
+    throw new InvalidArgumentError(`at most ${MAX_LEAF_DAYS} days (the intermediate's own lifetime)`);
+  return days;
+}
+
 function keyType(value: string): KeyType {
   if (!isKeyType(value)) throw new InvalidArgumentError(`choose one of ${KEY_TYPES.join(', ')}`);
   return value;
@@ -37,7 +44,7 @@ function issueOptions(command: Command): Command {
     .addOption(
       new Option('--key <type>', 'key type').choices(KEY_TYPES).default('rsa-2048').argParser(keyType),
     )
-    .option('--days <n>', 'validity in days (node 365, client 375)', positiveInt)
+    .option('--days <n>', `validity in days (node 365, client 375; at most ${MAX_LEAF_DAYS})`, leafDays)
     .addOption(new Option('--format <format>', 'keystore format').choices(['jks', 'pkcs12']).default('jks'))
     .addOption(
       new Option(

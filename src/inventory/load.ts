@@ -8,6 +8,7 @@ import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument, 
 import type { z } from 'zod';
 import { parseCommandLine } from '../alerts/command-line.js';
 import { InputError, InventoryError, type InventoryProblem } from '../errors.js';
+import { CA_ROLE_NAMES, SMOKE_LEAF_NAME } from '../pki/leaves.js';
 import type { Subject } from '../pki/names.js';
 import { formatSan, isDnsName, parseSan, type San } from '../pki/san.js';
 import { checkHostName, checkUserName, JumpSpecError, parseProxyJump } from '../remote/jump.js';
@@ -58,7 +59,7 @@ export const MAX_INVENTORY_BYTES = 1024 * 1024;
  * intermediate-next and kept intermediate-<serial> files) and the tool's smoke-test client. A leaf
  * named like one would write over it. Compared without case: macOS and Windows file systems do.
  */
-const RESERVED_NAMES = ['ca', 'ca-chain', 'intermediate', 'intermediate-next', 'deploy-tls-smoke'];
+const RESERVED_NAMES: readonly string[] = [...CA_ROLE_NAMES, SMOKE_LEAF_NAME]; // pki/leaves.ts refuses them too
 const RESERVED_PATTERN = /^intermediate-[0-9a-f]+$/i;
 
 export function reservedNameProblem(name: string): string | undefined {
@@ -299,7 +300,7 @@ function checkNames(input: InventoryInput, report: Report): void {
       const what =
         kind(first) === kind(entry.where)
           ? `duplicate ${kind(first)} name "${entry.name}" (also ${first})`
-          : `"${entry.name}" names both a node and a client (also ${first}): their certificates would share files`;
+          : `"${entry.name}" names both a node and a client (also ${first}): the CA keeps one name for one kind of certificate`;
       report(entry.path, what);
     }
   }

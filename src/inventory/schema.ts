@@ -1,6 +1,6 @@
 // The inventory's shape, once: it validates files and generates inventory.schema.json for editors.
 import { z } from 'zod';
-import { KEY_TYPES } from '../pki/profiles.js';
+import { KEY_TYPES, MAX_LEAF_DAYS } from '../pki/profiles.js';
 import { RENEWAL_WINDOW, RENEWAL_WINDOW_HINT } from '../pki/renewal.js';
 
 const port = z
@@ -47,6 +47,13 @@ const localPath = text(4096);
 const remotePath = text(4096).regex(/^\//, {
   error: (issue) => `"${issue.input}" is not an absolute path: paths on a node start with /`,
 });
+
+/** A leaf's lifetime; pki also refuses one that would outlive the issuing intermediate. */
+const days = z
+  .number({ error: `a certificate lives 1..${MAX_LEAF_DAYS} days` })
+  .int({ error: `a certificate lives 1..${MAX_LEAF_DAYS} days` })
+  .min(1, { error: `a certificate lives 1..${MAX_LEAF_DAYS} days` })
+  .max(MAX_LEAF_DAYS, { error: `a certificate lives 1..${MAX_LEAF_DAYS} days` });
 
 const duration = z
   .string()
@@ -186,7 +193,7 @@ export const tlsSchema = z.strictObject({
     .optional(),
   truststore: z.strictObject({ password: secretRef.optional() }).optional(),
   key: z.enum(KEY_TYPES).optional(),
-  days: z.number().int().positive().optional(),
+  days: days.optional(),
   renewBefore: duration.optional(),
   protocols: protocols.optional(),
   cipherSuites: cipherSuites.optional(),
@@ -265,7 +272,7 @@ export const inventorySchema = z.strictObject({
       z.strictObject({
         name: nodeName,
         key: z.enum(KEY_TYPES).optional(),
-        days: z.number().int().positive().optional(),
+        days: days.optional(),
         /** Where the bundle is kept (default ./clients/<name> beside the inventory). */
         out: localPath.optional(),
         /**

@@ -3,6 +3,7 @@
 // is written.
 import { KeystoreError } from '../errors.js';
 import type { Secret } from '../secret.js';
+import { checkPkcs12Password } from './pkcs12.js';
 import type { KeystoreFormat } from './types.js';
 
 export interface StorePasswords {
@@ -26,6 +27,11 @@ export function storePasswords(
       'a PKCS#12 keystore has one password: the private-key password must equal the keystore password',
       { hint: 'drop the private-key password, or use the JKS format' },
     );
+  }
+  if (format === 'pkcs12') {
+    // Here, not only when the bytes are made: a certificate must not be issued for a store that cannot be written.
+    checkPkcs12Password(given.keystore.reveal());
+    if (given.truststore) checkPkcs12Password(given.truststore.reveal());
   }
   return {
     keystore: given.keystore,

@@ -30,6 +30,27 @@ const HASH_BLOCK_BYTES: Record<HashName, number> = {
   sha512: 128,
 };
 
+/**
+ * The largest iteration count we run, for key, certificate and MAC alike: Java's own bound
+ * (OpenJDK sun.security.pkcs12.PKCS12KeyStore MAX_ITERATION_COUNT), so a store above it is one
+ * HiveMQ could not load anyway; a hostile store with billions of iterations would keep us busy for hours.
+ */
+export const MAX_ITERATIONS = 5_000_000;
+
+/** An iteration count read from a store, refused above MAX_ITERATIONS before any work is done. */
+export function readIterations(node: DerNode | undefined, what: string): number {
+  const count = readInteger(node, `${what} iteration count`);
+  if (count > MAX_ITERATIONS) {
+    throw new KeystoreError(
+      `${what} iteration count ${count} is above ${MAX_ITERATIONS}, the most Java accepts`,
+      {
+        hint: 'rewrite the store with a sane iteration count (OpenSSL and keytool defaults are 2048 and 10000)',
+      },
+    );
+  }
+  return count;
+}
+
 /** RFC 7292 appendix B.3 "diversifier" IDs. */
 export const KdfPurpose = { key: 1, iv: 2, mac: 3 } as const;
 
@@ -83,24 +104,44 @@ export interface Encrypted {
   ciphertext: Uint8Array;
 }
 
-/** PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC. The password enters PBKDF2 as UTF-8, as OpenSSL and Java do. */
+/** A PBKDF2-HMAC-SHA256 key for AES-256, with the parameters that made it. */
+export interface Pbes2Key {
+  key: Uint8Array;
+  salt: Uint8Array;
+  iterations: number;
+}
+
+/** The password enters PBKDF2 as UTF-8, as OpenSSL and Java do. */
+export function derivePbes2Key(password: string, iterations: number, saltBytes: number): Pbes2Key {
+  const salt = randomBytes(saltBytes);
+  return { key: pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256'), salt, iterations };
+}
+
+/** PBES2 (RFC 8018 6.2) with PBKDF2-HMAC-SHA256 and AES-256-CBC under a key derived before; a fresh IV each time. */
+export function encryptPbes2Aes256WithKey(plaintext: Uint8Array, derived: Pbes2Key): Encrypted {
+  const iv = randomBytes(16);
+  const cipher = createCipheriv('aes-256-cbc', derived.key, iv);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const kdf = sequence(
+    oid(OID.pbkdf2),
+    sequence(
+      octetString(derived.salt),
+      integer(derived.iterations),
+      sequence(oid(OID.hmacWithSha256), derNull()),
+    ),
+  );
+  const algorithm = sequence(oid(OID.pbes2), sequence(kdf, sequence(oid(OID.aes256Cbc), octetString(iv))));
+  return { algorithm, ciphertext };
+}
+
+/** PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC. */
 export function encryptPbes2Aes256(
   plaintext: Uint8Array,
   password: string,
   iterations: number,
   saltBytes: number,
 ): Encrypted {
-  const salt = randomBytes(saltBytes);
-  const iv = randomBytes(16);
-  const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
-  const cipher = createCipheriv('aes-256-cbc', key, iv);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const kdf = sequence(
-    oid(OID.pbkdf2),
-    sequence(octetString(salt), integer(iterations), sequence(oid(OID.hmacWithSha256), derNull())),
-  );
-  const algorithm = sequence(oid(OID.pbes2), sequence(kdf, sequence(oid(OID.aes256Cbc), octetString(iv))));
-  return { algorithm, ciphertext };
+  return encryptPbes2Aes256WithKey(plaintext, derivePbes2Key(password, iterations, saltBytes));
 }
 
 /** pbeWithSHAAnd3-KeyTripleDES-CBC: key and IV both come from the SHA-1 PKCS#12 KDF. */
@@ -160,7 +201,7 @@ export function decryptWithAlgorithm(algorithm: DerNode, data: Uint8Array, passw
   if (scheme === OID.pbeWithSha1And3DesCbc) {
     const [salt, iterations] = sequenceOf(params, 'PBE parameters');
     const saltBytes = readOctetString(salt, 'PBE salt');
-    const count = readInteger(iterations, 'PBE iterations');
+    const count = readIterations(iterations, 'PKCS#12 PBE');
     const key = pkcs12Kdf('sha1', password, saltBytes, count, KdfPurpose.key, 24);
     const iv = pkcs12Kdf('sha1', password, saltBytes, count, KdfPurpose.iv, 8);
     return runDecipher('des-ede3-cbc', key, iv, data);
@@ -181,7 +222,7 @@ export function decryptWithAlgorithm(algorithm: DerNode, data: Uint8Array, passw
     const key = pbkdf2Sync(
       Buffer.from(password, 'utf8'),
       readOctetString(salt, 'PBKDF2 salt'),
-      readInteger(iterations, 'PBKDF2 iterations'),
+      readIterations(iterations, 'PBKDF2'),
       cipher.keyBytes,
       hash,
     );

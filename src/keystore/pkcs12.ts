@@ -36,6 +36,7 @@ import {
   type HashName,
   KdfPurpose,
   pkcs12Kdf,
+  readIterations,
 } from './pbe.js';
 import type { DecodedKeystore, DecodedKeystoreEntry, KeystoreEntry, Pkcs12Profile } from './types.js';
 import { validateEntries } from './validate.js';
@@ -108,12 +109,17 @@ export interface Pkcs12Options {
  */
 const JAVA_PBE_PASSWORD = /^[\x20-\x7e]*$/;
 
-export function encodePkcs12(entries: KeystoreEntry[], opts: Pkcs12Options): Uint8Array {
-  if (!JAVA_PBE_PASSWORD.test(opts.password)) {
+/** Refuses a PKCS#12 password Java could not use (see JAVA_PBE_PASSWORD). */
+export function checkPkcs12Password(password: string): void {
+  if (!JAVA_PBE_PASSWORD.test(password)) {
     throw new KeystoreError('a PKCS#12 keystore password must be printable ASCII for Java to load it', {
       hint: 'choose a password of printable ASCII characters, or use format: jks (which accepts any)',
     });
   }
+}
+
+export function encodePkcs12(entries: KeystoreEntry[], opts: Pkcs12Options): Uint8Array {
+  checkPkcs12Password(opts.password);
   // Java looks PKCS#12 aliases up case-insensitively too, though it keeps the friendlyName's case.
   validateEntries(entries, (alias) => alias.toLowerCase());
   const spec = PROFILES[opts.profile ?? 'modern'];
@@ -202,7 +208,7 @@ function verifyMac(macData: DerNode | undefined, authSafe: Uint8Array, password:
       hint: 'rewrite the store with OpenSSL 3.0 defaults or keytool -importkeystore',
     });
   }
-  const iterations = iterationsNode === undefined ? 1 : readInteger(iterationsNode, 'MAC iterations');
+  const iterations = iterationsNode === undefined ? 1 : readIterations(iterationsNode, 'PKCS#12 MAC');
   const expected = readOctetString(digest, 'MAC');
   const actual = computeMac(hash, password, readOctetString(saltNode, 'MAC salt'), iterations, authSafe);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw wrongPassword();

@@ -9,28 +9,33 @@ import { certificateDer, parseCertificatePem, signCertificate, type x509 } from 
 import {
   formatIndex,
   formatIndexLine,
+  formatIndexTime,
   type IndexEntry,
   normalizeSerial,
-  parseIndex,
-  parseSerialFile,
 } from './database.js';
-import { writeFileAtomic } from './files.js';
-import { decryptPrivateKeyPem, encryptPrivateKeyPem, generateKey, type KeyPair } from './keys.js';
+import { writeFileAtomic, writeFileExclusive } from './files.js';
+import { appendIndexLine, readIndexFile, readNextSerial } from './index-file.js';
+import { readKeyFile } from './key-files.js';
+import { encryptPrivateKeyPem, generateKey, type KeyPair } from './keys.js';
 import { type CaLayout, caLayout, INTERMEDIATE_DIRS, MODE, ROOT_DIRS } from './layout.js';
+import { checkLeafName, type LeafProfile, listLeaves } from './leaves.js';
 import { acquireCaLock, type CaLock } from './lock.js';
 import { organisationOf, type Subject, toOpensslDn } from './names.js';
 import {
   CA_KEY_TYPE,
   CLIENT_DAYS,
   INTERMEDIATE_DAYS,
+  isKeyType,
+  KEY_TYPES,
   type KeyType,
   LEAF_DAYS,
   LEAF_KEY_TYPE,
+  leafValidity,
   ROOT_DAYS,
   SERIAL_BYTES,
   validity,
 } from './profiles.js';
-import type { San } from './san.js';
+import { formatSan, parseSan, type San } from './san.js';
 import { renderOpensslConfig } from './templates.js';
 
 export interface InitCaOptions {
@@ -40,8 +45,23 @@ export interface InitCaOptions {
   now: Date;
 }
 
+/**
+ * The shortest CA password `ca init` accepts. Anyone with a copy of a key file can guess offline,
+ * at GPU speed, without a lockout; NIST SP 800-63B asks 8 characters of any password and 15 of one
+ * that protects alone. 12 with PBKDF2 at 600,000 iterations (keys.ts) is our floor; a passphrase of
+ * several words is better. Only new CAs: a CA made by hand keeps working with the password it has.
+ */
+export const MIN_CA_PASSWORD_LENGTH = 12;
+
 /** Creates a CA directory in the article's layout. Builds it aside and renames it into place. */
 export async function initCa(options: InitCaOptions): Promise<CaLayout> {
+  const length = [...options.password.reveal()].length;
+  if (length < MIN_CA_PASSWORD_LENGTH) {
+    throw new InputError(
+      `the CA password from ${options.password.origin} has ${length} characters: a new CA needs at least ${MIN_CA_PASSWORD_LENGTH}`,
+      { hint: 'choose a longer one, e.g. a passphrase of several words: it encrypts every key of the CA' },
+    );
+  }
   const layout = caLayout(resolve(options.dir));
   // The CA keys are the slowest work and everything waits for them: start them before anything else.
   const keys = Promise.all([generateKey(CA_KEY_TYPE), generateKey(CA_KEY_TYPE)]);
@@ -163,8 +183,8 @@ export function indexEntryFor(certificate: x509.X509Certificate, subject: Subjec
 }
 
 export interface IssueRequest {
-  profile: 'node' | 'client';
-  /** File name in intermediate/certs and intermediate/private: the node or client name. */
+  profile: LeafProfile;
+  /** The node or client name: part of the leaf's file names (see leaves.ts). */
   name: string;
   subject: Subject;
   sans?: readonly San[];
@@ -173,6 +193,8 @@ export interface IssueRequest {
   now: Date;
   /** A key generated ahead (e.g. while the CA was being created); otherwise one of keyType is made. */
   key?: KeyPair;
+  /** deploy-tls's own client identity (smoke/identity.ts): the one leaf that may use its reserved name. */
+  smokeIdentity?: boolean;
 }
 
 export interface IssuedCertificate {
@@ -186,8 +208,6 @@ export interface IssuedCertificate {
   certificatePath: string;
   keyPath: string;
 }
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** An open CA: its intermediate key decrypted in memory, the lock held until close(). */
 export class CertificateAuthority {
@@ -210,12 +230,19 @@ export class CertificateAuthority {
   }): Promise<CertificateAuthority> {
     const layout = caLayout(resolve(options.dir));
     const { root, intermediate } = await readCaCertificates(layout);
-    const key = await readCaKey(layout.intermediateKey, options.password);
+    checkHierarchy(layout, root, intermediate);
+    const key = await readKeyFile(layout.intermediateKey, options.password, {
+      what: 'the intermediate key',
+      expected: 'the CA directory must hold intermediate/private/intermediate.key.pem; run as its owner',
+    });
     if (!sameKey(key, intermediate)) {
       throw new CaError(`${layout.intermediateKey} does not belong to ${layout.intermediateCert}`, {
         hint: 'restore the matching key and certificate from your backup',
       });
     }
+    // The database must read before anything is issued from it.
+    await readIndexFile(layout.intermediateIndex);
+    await readNextSerial(layout.intermediateSerial);
     // Lock only after the password proved right: a failed open leaves the CA untouched.
     const lock = await acquireCaLock(layout.lock, options.command, options.now);
     return new CertificateAuthority(layout, root, intermediate, key, options.password, lock);
@@ -231,41 +258,58 @@ export class CertificateAuthority {
     return { ...organisationOf(this.intermediate.subjectName.toJSON()), CN: cn };
   }
 
-  async issue(request: IssueRequest): Promise<IssuedCertificate> {
-    if (!NAME.test(request.name)) {
-      throw new InputError(`"${request.name}" cannot name a certificate file`, {
-        hint: 'use letters, digits, ".", "_" and "-" (at most 64), starting with a letter or digit',
+  /**
+   * Every check issue() makes before it writes: name, SANs, key type, lifetime against this
+   * intermediate, and the name's kind. Callers that do more work around an issue (build a
+   * keystore, write a bundle) can run it first, so a bad input fails before anything is issued.
+   */
+  async check(request: IssueRequest): Promise<{ sans: San[]; range: { notBefore: Date; notAfter: Date } }> {
+    checkLeafName(request.name, {
+      smokeIdentity: request.smokeIdentity === true && request.profile === 'client',
+    });
+    const sans = checkedSans(request);
+    if (request.keyType !== undefined && !isKeyType(request.keyType)) {
+      throw new InputError(`"${request.keyType}" is not a key type`, {
+        hint: `use one of ${KEY_TYPES.join(', ')}`,
       });
     }
-    if (request.profile === 'node' && !request.sans?.length) {
-      throw new InputError(`node ${request.name} has no SAN`, {
-        hint: 'give at least --san DNS:<name clients use>',
-      });
-    }
-    const key = request.key ?? (await generateKey(request.keyType ?? LEAF_KEY_TYPE)); // in parallel with other issues
     const days = request.days ?? (request.profile === 'node' ? LEAF_DAYS : CLIENT_DAYS);
+    const range = leafValidity(request.now, days, this.intermediate.notAfter);
+    await this.#refuseOtherProfile(request);
+    return { sans, range };
+  }
+
+  /**
+   * Issues a leaf: its own serial-named files, newcerts/<SERIAL>.pem and an index.txt line.
+   * Every input is checked (check()) before a key is made or a file written.
+   */
+  async issue(request: IssueRequest): Promise<IssuedCertificate> {
+    const { sans, range } = await this.check(request);
+    const key = request.key ?? (await generateKey(request.keyType ?? LEAF_KEY_TYPE)); // in parallel with other issues
+    const keyPem = encryptPrivateKeyPem(key.privateKey, this.password);
     return this.#serialized(async () => {
-      const serial = await freshSerial(this.layout.intermediateIndex, this.layout.intermediateSerial);
+      const serial = await freshSerial(
+        this.layout.intermediateIndex,
+        this.layout.intermediateSerial,
+        (candidate) => this.layout.newcert('intermediate', candidate),
+      );
       const certificate = await signCertificate({
         profile: request.profile,
         subject: request.subject,
         publicKey: key.publicKey,
         signingKey: this.intermediateKey,
         issuer: this.intermediate,
-        sans: request.sans,
+        sans,
         serial,
-        ...validity(request.now, days),
+        ...range,
       });
       const pem = certificate.toString('pem');
-      const certificatePath = this.layout.leafCert(request.name);
-      const keyPath = this.layout.leafKey(request.name);
+      const files = this.layout.leafFiles(request.name, serial);
       // newcerts and the leaf files first, index.txt last: a crash in between leaves an
-      // unreferenced file, never an index line without its certificate.
-      await Promise.all([
-        writeFileAtomic(this.layout.newcert('intermediate', serial), pem, MODE.cert),
-        writeFileAtomic(keyPath, encryptPrivateKeyPem(key.privateKey, this.password), MODE.leafKey),
-        writeFileAtomic(certificatePath, pem, MODE.cert),
-      ]);
+      // unreferenced file, never an index line without its certificate. None replaces a file.
+      await writeFileExclusive(this.layout.newcert('intermediate', serial), pem, MODE.cert);
+      await writeFileExclusive(files.key, keyPem, MODE.leafKey);
+      await writeFileExclusive(files.certificate, pem, MODE.cert);
       await appendIndexEntry(this.layout.intermediateIndex, indexEntryFor(certificate, request.subject));
       return {
         name: request.name,
@@ -273,17 +317,34 @@ export class CertificateAuthority {
         certificate,
         privateKey: key.privateKey,
         chain: [certificateDer(certificate), ...this.caChain],
-        sans: request.sans ?? [],
-        certificatePath,
-        keyPath,
+        sans,
+        certificatePath: files.certificate,
+        keyPath: files.key,
       };
     });
   }
 
-  /** A leaf key this CA issued and keeps (encrypted with the CA password) in intermediate/private. */
-  async readLeafKey(name: string): Promise<KeyObject> {
-    const path = this.layout.leafKey(name);
-    return readCaKey(path, this.password);
+  /**
+   * Marks an issued certificate revoked in index.txt, as `openssl ca -revoke` does (status R and
+   * the revocation time, with an RFC 5280 reason), so that the CA's records and openssl agree that
+   * a certificate issued for a change that was rolled back is not in use. No CRL is written here:
+   * `openssl ca -gencrl` reads the same line.
+   */
+  async revoke(serial: string, reason: 'superseded' | 'cessationOfOperation', now: Date): Promise<void> {
+    await this.#serialized(async () => {
+      const path = this.layout.intermediateIndex;
+      const text = await readFile(path, 'utf8');
+      const wanted = normalizeSerial(serial);
+      let found = false;
+      const lines = text.split('\n').map((line) => {
+        const fields = line.split('\t');
+        if (fields[0] !== 'V' || normalizeSerial(fields[3] ?? '') !== wanted) return line;
+        found = true;
+        return ['R', fields[1], `${formatIndexTime(now)},${reason}`, ...fields.slice(3)].join('\t');
+      });
+      if (!found) throw new CaError(`no valid certificate with serial ${serial} in ${path}`);
+      await writeFileAtomic(path, lines.join('\n'), MODE.database);
+    });
   }
 
   async close(): Promise<void> {
@@ -297,28 +358,60 @@ export class CertificateAuthority {
     this.#queue = result.catch(() => undefined);
     return result;
   }
+
+  /**
+   * Nodes and clients share one name space in the CA: which certificate "broker1" means must never
+   * depend on which kind was asked for.
+   */
+  async #refuseOtherProfile(request: IssueRequest): Promise<void> {
+    const other = (await listLeaves(this.layout, request.name)).find(
+      (leaf) => leaf.profile !== request.profile,
+    );
+    if (other) {
+      throw new InputError(
+        `"${request.name}" already names a ${other.profile} certificate (${other.certificatePath}): a ${request.profile} needs a name of its own`,
+        { hint: 'give the node or the client another name' },
+      );
+    }
+  }
 }
 
 /**
  * A random serial that index.txt has not used and that is not serial.txt's next one: `openssl ca`
  * takes serial.txt's value for its next issue, so taking it here would make that issue collide.
+ * A newcerts file without an index line (a crash between the two writes) keeps its serial too.
  */
-export async function freshSerial(indexPath: string, serialPath: string): Promise<string> {
-  const entries = parseIndex(await readFile(indexPath, 'utf8'), indexPath);
+export async function freshSerial(
+  indexPath: string,
+  serialPath: string,
+  newcertPath: (serial: string) => string,
+): Promise<string> {
+  const entries = await readIndexFile(indexPath);
   const used = new Set(entries.map((entry) => normalizeSerial(entry.serial)));
-  const next = await readFile(serialPath, 'utf8').then(parseSerialFile, () => undefined);
+  const next = await readNextSerial(serialPath);
   if (next) used.add(normalizeSerial(next));
   for (;;) {
     const serial = randomSerial();
-    if (!used.has(normalizeSerial(serial))) return serial;
+    if (!used.has(normalizeSerial(serial)) && !(await exists(newcertPath(serial)))) return serial;
   }
 }
 
-/** Appends one line to index.txt as `openssl ca` writes it (a file without a final newline gets one). */
+/** Appends one line to index.txt as `openssl ca` writes it, after checking the file still reads. */
 export async function appendIndexEntry(indexPath: string, entry: IndexEntry): Promise<void> {
-  const current = await readFile(indexPath, 'utf8');
-  const separator = current === '' || current.endsWith('\n') ? '' : '\n';
-  await writeFileAtomic(indexPath, `${current}${separator}${formatIndexLine(entry)}\n`, MODE.database);
+  await appendIndexLine(indexPath, formatIndexLine(entry));
+}
+
+/** A node certificate needs a SAN (RFC 6125: clients match names there); each is checked again here. */
+function checkedSans(request: IssueRequest): San[] {
+  const sans = (request.sans ?? []).map((san, index) =>
+    parseSan(formatSan(san), `${request.name}: SAN ${index + 1}`),
+  );
+  if (request.profile === 'node' && sans.length === 0) {
+    throw new InputError(`node ${request.name} has no SAN`, {
+      hint: 'give at least --san DNS:<name clients use>',
+    });
+  }
+  return sans;
 }
 
 export async function readCaCertificates(
@@ -331,41 +424,75 @@ export async function readCaCertificates(
     });
   }
   return {
-    root: parseCertificatePem(await readFile(layout.rootCert, 'utf8')),
-    intermediate: parseCertificatePem(await readFile(layout.intermediateCert, 'utf8')),
+    root: await readCertificateFile(layout.rootCert, 'the root certificate'),
+    intermediate: await readCertificateFile(layout.intermediateCert, 'the intermediate certificate'),
   };
+}
+
+async function readCertificateFile(path: string, what: string): Promise<x509.X509Certificate> {
+  const text = await readFile(path, 'utf8').catch((cause) => {
+    throw new CaError(`cannot read ${what} ${path}`, { hint: 'run as the owner of the CA directory', cause });
+  });
+  try {
+    return parseCertificatePem(text);
+  } catch (cause) {
+    throw new CaError(`${path} does not hold a PEM certificate`, {
+      hint: `restore ${what} from your backup (newcerts/ beside the signing CA's index.txt keeps a copy of every certificate openssl ca signed)`,
+      cause,
+    });
+  }
+}
+
+/**
+ * The intermediate must be a CA certificate (basicConstraints CA:TRUE, RFC 5280 4.2.1.9) signed by
+ * the root: otherwise leaves would chain to nothing, or a leaf certificate would be signing.
+ */
+function checkHierarchy(
+  layout: CaLayout,
+  root: x509.X509Certificate,
+  intermediate: x509.X509Certificate,
+): void {
+  const rootCert = new NodeX509(root.toString('pem'));
+  const interCert = new NodeX509(intermediate.toString('pem'));
+  const restore =
+    "restore it from your backup; the root's newcerts/ keeps a copy of every intermediate it signed";
+  if (!rootCert.ca) {
+    throw new CaError(`${layout.rootCert} is not a CA certificate (basicConstraints CA:TRUE is missing)`, {
+      hint: restore,
+    });
+  }
+  if (!interCert.ca) {
+    throw new CaError(
+      `${layout.intermediateCert} is not a CA certificate (basicConstraints CA:TRUE is missing)`,
+      {
+        hint: restore,
+      },
+    );
+  }
+  if (!interCert.checkIssued(rootCert) || !interCert.verify(rootCert.publicKey)) {
+    throw new CaError(`${layout.intermediateCert} was not issued by the root ${layout.rootCert}`, {
+      hint: `the two must come from one CA: ${restore}`,
+    });
+  }
 }
 
 async function firstMissing(paths: string[]): Promise<string | undefined> {
   for (const path of paths) {
-    if (
-      !(await access(path).then(
-        () => true,
-        () => false,
-      ))
-    )
-      return path;
+    if (!(await exists(path))) return path;
   }
   return undefined;
 }
 
-/** A key kept in the CA directory, decrypted with the CA password; the one "wrong CA password" error. */
-export async function readCaKey(path: string, password: Secret): Promise<KeyObject> {
-  const pem = await readFile(path, 'utf8').catch((cause) => {
-    throw new CaError(`cannot read the key ${path}`, {
-      hint: 'the CA directory must hold it (see the layout in the README); run as its owner',
-      cause,
-    });
-  });
-  try {
-    return decryptPrivateKeyPem(pem, password);
-  } catch (cause) {
-    throw new CaError(`cannot decrypt ${path}: wrong CA password`, {
-      hint: `the password came from ${password.origin}; give the one the CA was created with`,
-      cause,
-    });
-  }
+/** A key kept in the CA directory, decrypted with the CA password (key-files.ts has the checks). */
+export function readCaKey(path: string, password: Secret): Promise<KeyObject> {
+  return readKeyFile(path, password, { what: 'the key' });
 }
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 function sameKey(key: KeyObject, certificate: x509.X509Certificate): boolean {
   const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' }).toString('hex');

@@ -17,6 +17,9 @@ const CA_USAGES = Usage.digitalSignature | Usage.cRLSign | Usage.keyCertSign; //
 // RSA leaves keep the article's keyEncipherment (RSA key exchange); RFC 5480 forbids it for EC keys.
 const RSA_LEAF_USAGES = Usage.digitalSignature | Usage.keyEncipherment;
 const EC_LEAF_USAGES = Usage.digitalSignature;
+// A TLS client only signs (CertificateVerify: RFC 8446 4.4.3, RFC 5246 7.4.8) and never receives an
+// encrypted key, so keyEncipherment has no use there and RFC 5280 linters (zlint) flag it.
+const CLIENT_USAGES = Usage.digitalSignature;
 
 export interface SignRequest {
   profile: Profile;
@@ -96,7 +99,7 @@ async function profileExtensions(
     case 'client':
       return [
         new x509.BasicConstraintsExtension(false),
-        leafUsages,
+        new x509.KeyUsagesExtension(CLIENT_USAGES, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
         ...keyIds,
       ];

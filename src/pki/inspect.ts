@@ -3,8 +3,10 @@
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { CaError } from '../errors.js';
 import { readCaCertificates } from './ca.js';
-import { type IndexStatus, parseIndex } from './database.js';
+import type { IndexStatus } from './database.js';
+import { readIndexFile } from './index-file.js';
 import { describeKey } from './keys.js';
 import { caLayout } from './layout.js';
 
@@ -35,14 +37,15 @@ export interface CaSummary {
 export async function inspectCa(dir: string, now: Date): Promise<CaSummary> {
   const layout = caLayout(resolve(dir));
   const { root, intermediate } = await readCaCertificates(layout);
-  const entries = parseIndex(await readFile(layout.intermediateIndex, 'utf8'), layout.intermediateIndex);
+  const entries = await readIndexFile(layout.intermediateIndex);
   const issued: CertificateSummary[] = [];
   for (const entry of entries) {
     const pem = await readFile(layout.newcert('intermediate', entry.serial), 'utf8').catch(() => undefined);
-    if (pem) {
-      issued.push({ ...summarize(pem, now), status: entry.status });
+    const summary = pem === undefined ? undefined : summarizeOrUndefined(pem, now);
+    if (summary) {
+      issued.push({ ...summary, status: entry.status });
     } else {
-      // openssl ca may have run without new_certs_dir: report what index.txt knows.
+      // openssl ca may have run without new_certs_dir, or the file is damaged: report what index.txt knows.
       const notAfter = entry.expires.toISOString();
       const daysLeft = Math.floor((entry.expires.getTime() - now.getTime()) / DAY_MS);
       const unknown = { issuer: '', notBefore: '', key: '?', sha256: '?', sans: [] };
@@ -68,9 +71,25 @@ export async function inspectCa(dir: string, now: Date): Promise<CaSummary> {
   };
 }
 
+function summarizeOrUndefined(pem: string, now: Date): CertificateSummary | undefined {
+  try {
+    return summarize(pem, now);
+  } catch {
+    return undefined;
+  }
+}
+
 export function summarize(pem: string, now: Date): CertificateSummary {
   const certificate = new NodeX509(pem);
   const notAfter = new Date(certificate.validTo);
+  if (Number.isNaN(notAfter.getTime()) || Number.isNaN(new Date(certificate.validFrom).getTime())) {
+    throw new CaError(
+      `the certificate with serial ${certificate.serialNumber} has a validity no clock can read`,
+      {
+        hint: 'it cannot be used: revoke it (openssl ca -revoke) and issue a new one',
+      },
+    );
+  }
   return {
     subject: certificate.subject.split('\n').join(', '),
     issuer: certificate.issuer.split('\n').join(', '),

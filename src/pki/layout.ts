@@ -22,8 +22,8 @@ export interface CaLayout {
   intermediateCert: string;
   chain: string;
   lock: string;
-  leafCert(name: string): string;
-  leafKey(name: string): string;
+  /** A leaf's own files: the serial in the name, so no two certificates ever share a file. */
+  leafFiles(name: string, serial: string): { certificate: string; key: string };
   newcert(dir: 'root' | 'intermediate', serial: string): string;
 }
 
@@ -47,8 +47,10 @@ export function caLayout(dir: string): CaLayout {
     intermediateCert: join(inter, 'certs', 'intermediate.cert.pem'),
     chain: join(inter, 'certs', 'ca-chain.cert.pem'),
     lock: join(dir, 'deploy-tls.lock'),
-    leafCert: (name) => join(inter, 'certs', `${name}.cert.pem`),
-    leafKey: (name) => join(inter, 'private', `${name}.key.pem`),
+    leafFiles: (name, serial) => ({
+      certificate: join(inter, 'certs', `${name}-${serial}.cert.pem`),
+      key: join(inter, 'private', `${name}-${serial}.key.pem`),
+    }),
     newcert: (which, serial) => join(which === 'root' ? dir : inter, 'newcerts', `${serial}.pem`),
   };
 }

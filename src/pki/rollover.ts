@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { CaError } from '../errors.js';
 import type { Fault } from '../faults.js';
 import type { Secret } from '../secret.js';
-import { appendIndexEntry, freshSerial, indexEntryFor, readCaKey } from './ca.js';
+import { appendIndexEntry, freshSerial, indexEntryFor, readCaCertificates } from './ca.js';
 import { certificateDer, parseCertificatePem, signCertificate, x509 } from './certificate.js';
 import { writeFileAtomic } from './files.js';
+import { readIndexFile, readNextSerial } from './index-file.js';
+import { readKeyFile } from './key-files.js';
 import { encryptPrivateKeyPem, generateKey, toCryptoKey } from './keys.js';
 import { type CaLayout, MODE } from './layout.js';
 import { type Subject, subjectFromJsonName, toJsonName } from './names.js';
@@ -37,9 +39,24 @@ export function rolloverPaths(layout: CaLayout) {
   };
 }
 
+const PHASES: readonly RolloverPhase[] = ['awaiting-certificate', 'created', 'trusted', 'reissued'];
+
 export async function readRolloverState(layout: CaLayout): Promise<RolloverState | undefined> {
-  const text = await readFile(rolloverPaths(layout).state, 'utf8').catch(() => undefined);
-  return text ? (JSON.parse(text) as RolloverState) : undefined;
+  const path = rolloverPaths(layout).state;
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  let state: Partial<RolloverState> | undefined;
+  try {
+    state = JSON.parse(text) as Partial<RolloverState>;
+  } catch {
+    state = undefined;
+  }
+  if (!state || !PHASES.includes(state.phase as RolloverPhase) || typeof state.oldSerial !== 'string') {
+    throw new CaError(`${path} does not hold a rollover state`, {
+      hint: `it records how far deploy-tls ca rollover got: restore it from your backup, or remove it to start the rollover over (the phase is one of ${PHASES.join(', ')})`,
+    });
+  }
+  return state as RolloverState;
 }
 
 export async function writeRolloverState(layout: CaLayout, state: RolloverState): Promise<void> {
@@ -73,7 +90,18 @@ export function nextSubject(current: Subject, now: Date): Subject {
  */
 export async function startRollover(layout: CaLayout, password: Secret, now: Date): Promise<RolloverState> {
   const paths = rolloverPaths(layout);
-  const current = parseCertificatePem(await readFile(layout.intermediateCert, 'utf8'));
+  const { root, intermediate: current } = await readCaCertificates(layout);
+  // The password first: the new key is encrypted with it, so a wrong one would make a key nobody
+  // can open (and, with an offline root, nothing else would ever have checked it).
+  await readKeyFile(layout.intermediateKey, password, { what: 'the intermediate key' });
+  const rootKey = (await exists(layout.rootKey))
+    ? await readKeyFile(layout.rootKey, password, { what: 'the root key' })
+    : undefined;
+  if (rootKey) {
+    // The root's database must read before anything is written.
+    await readIndexFile(layout.rootIndex);
+    await readNextSerial(layout.rootSerial);
+  }
   const subject = nextSubject(subjectFromJsonName(current.subjectName.toJSON()), now);
   const key = await generateKey(CA_KEY_TYPE);
   await writeFileAtomic(paths.nextKey, encryptPrivateKeyPem(key.privateKey, password), MODE.caKey);
@@ -82,7 +110,7 @@ export async function startRollover(layout: CaLayout, password: Secret, now: Dat
     oldSerial: current.serialNumber.toUpperCase(),
     startedAt: now.toISOString(),
   };
-  if (!(await exists(layout.rootKey))) {
+  if (!rootKey) {
     const csr = await x509.Pkcs10CertificateRequestGenerator.create({
       name: toJsonName(subject),
       keys: { privateKey: await toCryptoKey(key.privateKey), publicKey: await toCryptoKey(key.publicKey) },
@@ -92,9 +120,7 @@ export async function startRollover(layout: CaLayout, password: Secret, now: Dat
     await writeRolloverState(layout, { ...state, phase: 'awaiting-certificate' });
     return { ...state, phase: 'awaiting-certificate' };
   }
-  const rootKey = await readCaKey(layout.rootKey, password);
-  const root = parseCertificatePem(await readFile(layout.rootCert, 'utf8'));
-  const serial = await freshSerial(layout.rootIndex, layout.rootSerial);
+  const serial = await freshSerial(layout.rootIndex, layout.rootSerial, (s) => layout.newcert('root', s));
   const next = await signCertificate({
     profile: 'intermediate',
     subject,
@@ -125,9 +151,17 @@ export async function importRolloverCertificate(
       hint: 'start one with deploy-tls ca rollover',
     });
   }
-  const cert = new NodeX509(certificatePem);
-  const root = new NodeX509(await readFile(layout.rootCert, 'utf8'));
-  const key = await readCaKey(paths.nextKey, password);
+  const key = await readKeyFile(paths.nextKey, password, { what: 'the next intermediate key' });
+  let cert: NodeX509;
+  try {
+    cert = new NodeX509(certificatePem);
+  } catch (cause) {
+    throw new CaError('the file given with --certificate holds no PEM certificate', {
+      hint: `give the certificate the root's openssl ca wrote for ${paths.nextCsr}`,
+      cause,
+    });
+  }
+  const root = new NodeX509((await readCaCertificates(layout)).root.toString('pem'));
   const spki = (k: typeof cert.publicKey) => k.export({ type: 'spki', format: 'der' }).toString('hex');
   if (!cert.verify(root.publicKey) || !cert.checkIssued(root)) {
     throw new CaError("the certificate was not issued by this CA's root", {

@@ -25,8 +25,17 @@ export function parseSan(entry: string, where = 'SAN'): San {
     throw new InputError(`${where}: "${entry}" is neither DNS:<name> nor IP:<address>`, { hint });
   }
   if (kind === 'IP') {
+    const zone = value.indexOf('%');
+    if (zone >= 0 && isIP(value) === 6) {
+      throw new InputError(
+        `${where}: "${value}" has a zone id (${value.slice(zone)}), which no certificate can hold`,
+        {
+          hint: 'an iPAddress SAN is the 16 address bytes only (RFC 5280 4.2.1.6): write the address without %<zone>',
+        },
+      );
+    }
     if (isIP(value) === 0) throw new InputError(`${where}: "${value}" is not an IP address`, { hint });
-    return { type: 'ip', value };
+    return { type: 'ip', value: isIP(value) === 6 ? canonicalIpv6(value) : value };
   }
   if (!isDnsName(value)) {
     const why = value === '' ? 'has an empty DNS name' : `"${value}" is not a DNS name`;
@@ -48,6 +57,30 @@ export function parseSans(entries: readonly string[], where = 'sans'): San[] {
   return sans;
 }
 
+/**
+ * RFC 5952's text form: lower case, longest zero run as "::", and an IPv4 tail in hex
+ * ("::ffff:10.0.0.1" → "::ffff:a00:1"), as the WHATWG URL host serializer writes it. One form per
+ * address, so inventory SANs compare with those read from certificates, and the certificate
+ * builder, which reads no dotted tail, encodes all 16 bytes.
+ */
+function canonicalIpv6(address: string): string {
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+}
+
+/**
+ * A SAN as OpenSSL or Node prints it ("IP Address:2001:DB8:0:0:0:0:0:1", "DNS:x") in formatSan's
+ * form ("IP:2001:db8::1"), for comparing certificates with the inventory. Text it cannot read stays as it is.
+ */
+export function canonicalSanText(text: string): string {
+  const ip = /^IP(?: Address)?:(.*)$/i.exec(text.trim());
+  if (ip) {
+    const address = ip[1] as string;
+    return `IP:${isIP(address) === 6 ? canonicalIpv6(address) : address}`;
+  }
+  const dns = /^DNS:(.*)$/i.exec(text.trim());
+  return dns ? `DNS:${(dns[1] as string).toLowerCase()}` : text;
+}
+
 export function formatSan(san: San): string {
   return `${san.type === 'dns' ? 'DNS' : 'IP'}:${san.value}`;
 }
@@ -59,5 +92,5 @@ export function formatSan(san: San): string {
  */
 export function sansFromText(subjectAltName: string | undefined): string[] {
   if (!subjectAltName) return [];
-  return subjectAltName.split(', ').map((san) => san.replace(/^IP Address:/, 'IP:'));
+  return subjectAltName.split(', ').map(canonicalSanText);
 }

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
 import type { Fault } from '../faults.js';
 import type { NodeFile } from '../hivemq/install.js';
-import { formatSan, type KeyPair } from '../pki/index.js';
+import { formatSan, type IssueRequest, type KeyPair } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
 import { desiredConfig } from '../plan/config.js';
 import type { NodeIntent, NodePlan } from '../plan/types.js';
@@ -205,6 +205,10 @@ async function changeNode(
     update,
   );
   await appendLedger(issuer.ca.layout.dir, ledgerEntry(run, serial, fresh, result, clock.now()));
+  // The node is proven back on its old certificate: the one issued for this attempt never served,
+  // and index.txt says so (openssl ca and a CRL agree with the ledger).
+  if (result.status === 'rolled-back' && fresh)
+    await issuer.ca.revoke(fresh.serial, 'cessationOfOperation', clock.now());
   if (result.status === 'deployed')
     return { status: 'deployed', serial, restarted: result.restarted, gate: result.gate };
   return {
@@ -224,11 +228,14 @@ interface FreshCertificate {
   keystore: Uint8Array;
 }
 
-/** The node's new certificate from the open CA, as the keystore bytes it is deployed in. */
-async function issue(run: NodeRun, issuer: Issuer, key: KeyPair, now: Date): Promise<FreshCertificate> {
-  const { node, passwords } = run.target;
+/**
+ * What the CA is asked for a node: CN = its first DNS SAN (else its host), its SANs, key and days.
+ * Without `key` it is the request the run checks before any node changes.
+ */
+export function nodeRequest(run: NodeRun, issuer: Issuer, now: Date, key?: KeyPair): IssueRequest {
+  const { node } = run.target;
   const firstDns = node.sans.find((san) => san.type === 'dns');
-  const issued = await issuer.ca.issue({
+  return {
     profile: 'node',
     name: node.name,
     subject: issuer.ca.leafSubject(firstDns?.value ?? node.host),
@@ -237,7 +244,13 @@ async function issue(run: NodeRun, issuer: Issuer, key: KeyPair, now: Date): Pro
     key,
     days: node.tls.days,
     now,
-  });
+  };
+}
+
+/** The node's new certificate from the open CA, as the keystore bytes it is deployed in. */
+async function issue(run: NodeRun, issuer: Issuer, key: KeyPair, now: Date): Promise<FreshCertificate> {
+  const { node, passwords } = run.target;
+  const issued = await issuer.ca.issue(nodeRequest(run, issuer, now, key));
   return {
     serial: issued.serial,
     sans: issued.sans.map(formatSan),

@@ -8,6 +8,7 @@
 import type { HookRunner } from '../alerts/hooks.js';
 import type { ClientBundleResult } from '../bundles/clients.js';
 import { issueClientBundles, planClientBundles, unchangedBundle } from '../bundles/clients.js';
+import { clientIssueRequest } from '../bundles/issue.js';
 import type { Clock } from '../clock.js';
 import { HostKeyError } from '../errors.js';
 import type { Fault } from '../faults.js';
@@ -20,7 +21,7 @@ import type { SshTarget } from '../remote/target.js';
 import type { SecretResolver } from '../secret.js';
 import { readSmokeIdentity } from '../smoke/identity.js';
 import type { RendererName } from '../tasks/stage.js';
-import { applyPlan, type NodeOutcome, type NodeRun } from './apply.js';
+import { applyPlan, type NodeOutcome, type NodeRun, nodeRequest } from './apply.js';
 import type { BatchSpec, MaxFail } from './batches.js';
 import { openIssuer, readTrust } from './ca.js';
 import { disconnect, gather, type NodeFailure } from './gather.js';
@@ -140,6 +141,19 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
 
     const issuer = await openIssuer(inventory, caPassword, now);
     try {
+      // Every certificate this run will ask for is checked first (name, SANs, days against the
+      // intermediate), so a bad input stops the run with exit 2 before any node is touched.
+      for (const run of changing.filter((r) => r.plan.replaceKeystore))
+        await issuer.ca.check(nodeRequest(run, issuer, now));
+      for (const bundle of bundles.filter((b) => b.reason))
+        await issuer.ca.check(
+          clientIssueRequest(issuer.ca, {
+            name: bundle.client.name,
+            keyType: bundle.client.key,
+            days: bundle.client.days,
+            now,
+          }),
+        );
       const outcomes = await applyPlan(
         changing,
         issuer,

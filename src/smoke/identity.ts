@@ -1,13 +1,23 @@
 // The client certificate deploy-tls itself uses for its mutual-TLS checks. Issued once by the
-// CA like any client, kept (key encrypted) in the CA directory, renewed when it runs short.
+// CA like any client, under a name reserved for it, kept (key encrypted) in the CA directory with
+// the other leaves, renewed when it runs short.
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { readCaKey } from '../pki/ca.js';
-import { type CertificateAuthority, caLayout, plainPrivateKeyPem } from '../pki/index.js';
+import { join } from 'node:path';
+import { readCaCertificates } from '../pki/ca.js';
+import {
+  type CaLayout,
+  type CertificateAuthority,
+  caLayout,
+  findLeaf,
+  plainPrivateKeyPem,
+  readLeafKey,
+  SMOKE_LEAF_NAME,
+} from '../pki/index.js';
 import type { Secret } from '../secret.js';
 import type { ClientIdentity } from './tls-probe.js';
 
-export const SMOKE_CLIENT = 'deploy-tls-smoke';
+export const SMOKE_CLIENT = SMOKE_LEAF_NAME;
 const MIN_DAYS_LEFT = 30; // renew well before a check could fail for the checker's own expiry
 
 /** The smoke identity if the CA holds a usable one; reads only, so it needs no CA lock. */
@@ -17,10 +27,36 @@ export async function readSmokeIdentity(
   now: Date,
 ): Promise<ClientIdentity | undefined> {
   const layout = caLayout(dir);
-  const certPem = await readFile(layout.leafCert(SMOKE_CLIENT), 'utf8').catch(() => undefined);
-  const intermediatePem = await readFile(layout.intermediateCert, 'utf8');
+  const { intermediate } = await readCaCertificates(layout);
+  const intermediatePem = intermediate.toString('pem');
+  const leaf = await findLeaf(layout, SMOKE_CLIENT, {
+    profile: 'client',
+    issuer: intermediate,
+    now,
+    minDaysLeft: MIN_DAYS_LEFT,
+  });
+  if (leaf) {
+    const key = await readLeafKey(leaf.keyPath, password);
+    return identity(leaf.certificate.toString('pem'), intermediatePem, plainPrivateKeyPem(key));
+  }
+  return readEarlierSmokeIdentity(layout, intermediatePem, password, now);
+}
+
+/**
+ * Earlier versions kept the smoke identity under unsuffixed names; a CA they used still checks
+ * with it until the next rollout issues one in the current layout. Read only: nothing is moved.
+ */
+async function readEarlierSmokeIdentity(
+  layout: CaLayout,
+  intermediatePem: string,
+  password: Secret,
+  now: Date,
+): Promise<ClientIdentity | undefined> {
+  const certPath = join(layout.intermediateDir, 'certs', `${SMOKE_CLIENT}.cert.pem`);
+  const keyPath = join(layout.intermediateDir, 'private', `${SMOKE_CLIENT}.key.pem`);
+  const certPem = await readFile(certPath, 'utf8').catch(() => undefined);
   if (!certPem || !usable(certPem, intermediatePem, now)) return undefined;
-  const key = await readCaKey(layout.leafKey(SMOKE_CLIENT), password);
+  const key = await readLeafKey(keyPath, password);
   return identity(certPem, intermediatePem, plainPrivateKeyPem(key));
 }
 
@@ -37,6 +73,7 @@ export async function smokeIdentity(
     name: SMOKE_CLIENT,
     subject: ca.leafSubject(SMOKE_CLIENT),
     now,
+    smokeIdentity: true,
   });
   return identity(
     issued.certificate.toString('pem'),
@@ -50,8 +87,12 @@ function identity(certPem: string, intermediatePem: string, keyPem: string): Cli
 }
 
 function usable(certPem: string, intermediatePem: string, now: Date): boolean {
-  const cert = new X509Certificate(certPem);
-  const intermediate = new X509Certificate(intermediatePem);
-  const daysLeft = (new Date(cert.validTo).getTime() - now.getTime()) / 86_400_000;
-  return daysLeft > MIN_DAYS_LEFT && cert.checkIssued(intermediate) && cert.verify(intermediate.publicKey);
+  try {
+    const cert = new X509Certificate(certPem);
+    const intermediate = new X509Certificate(intermediatePem);
+    const daysLeft = (new Date(cert.validTo).getTime() - now.getTime()) / 86_400_000;
+    return daysLeft > MIN_DAYS_LEFT && cert.checkIssued(intermediate) && cert.verify(intermediate.publicKey);
+  } catch {
+    return false; // a damaged file is no identity; a fresh one is issued
+  }
 }

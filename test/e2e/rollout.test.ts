@@ -65,6 +65,16 @@ async function servedCertificate(address: string, host: string, port = 8883) {
   return { output: result.stdout, serial: /serial=(\w+)/.exec(text)?.[1] ?? '', text };
 }
 
+/** A config for `openssl ca -status` that reads the CA's own index.txt and nothing else. */
+function caStatusConfig(dir: string): string {
+  const file = path.join(work, 'ca-status.cnf');
+  writeFileSync(
+    file,
+    `[ca]\ndefault_ca = d\n[d]\ndatabase = ${path.join(dir, 'intermediate', 'index.txt')}\n`,
+  );
+  return file;
+}
+
 function mosquittoPub(address: string, host: string, withCertificate: boolean) {
   const auth = withCertificate
     ? ['--cert', path.join(client, 'mqtt-client.cert.pem'), '--key', path.join(client, 'mqtt-client.key.pem')]
@@ -224,6 +234,15 @@ describe('deploy-tls --inventory on the sandbox', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(ledger.at(-1)).toMatchObject({ node: 'broker2', result: 'rolled-back' });
+    // The certificate issued for broker2's attempt never served: openssl's own CA database says
+    // it is revoked (cessationOfOperation), so a CRL made from it would list it.
+    const attempt = ledger.at(-1).serial as string;
+    expect(attempt).not.toBe(broker2Serial);
+    const status = await run('openssl', ['ca', '-config', caStatusConfig(caDir), '-status', attempt]);
+    expect(status.stdout + status.stderr).toContain('=Revoked (R)');
+    expect(readFileSync(path.join(caDir, 'intermediate', 'index.txt'), 'utf8')).toMatch(
+      new RegExp(`^R\\t\\S+\\t\\S+,cessationOfOperation\\t${attempt}\\t`, 'mi'),
+    );
   });
 
   it('a changed host key stops the run before any change', async () => {

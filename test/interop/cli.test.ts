@@ -159,6 +159,27 @@ describe('deploy-tls CLI', () => {
     expect(result.stderr).toContain('private-key password must equal the keystore password');
   });
 
+  it('a bundle folder it cannot write is refused before a certificate is issued', () => {
+    const blocker = join(work, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const before = treeHashes(caDir);
+    const result = runCli(
+      ['issue', 'client', '--ca-dir', caDir, '--name', 'app1', '--out', join(blocker, 'bundle')],
+      env,
+    );
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`cannot write the bundle to ${join(blocker, 'bundle')}`);
+    expect(treeHashes(caDir)).toEqual(before);
+  });
+
+  it('refuses --days beyond the longest leaf the CA issues, before opening the CA', () => {
+    const before = treeHashes(caDir);
+    const result = issueNode(['--san', 'DNS:b.example.com', '--days', '3651']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('at most 3650 days');
+    expect(treeHashes(caDir)).toEqual(before);
+  });
+
   it('refuses to overwrite an existing CA', () => {
     const before = treeHashes(caDir);
     const result = runCli(['ca', 'init', '--ca-dir', caDir], env);

@@ -18,7 +18,7 @@ const HARNESS = fileURLToPath(new URL('./java/ClusterTls.java', import.meta.url)
 const exec = promisify(execFile);
 // Per-run passwords; a JKS node gets a key password of its own, as the inventory allows.
 const env = {
-  CA_PASS: `ca-${process.pid}-A`,
+  CA_PASS: `ca-password-${process.pid}-A`,
   STORE_PASS: `store-${process.pid}-B`,
   KEY_PASS: `key-${process.pid}-C`,
   TRUST_PASS: `trust-${process.pid}-D`,

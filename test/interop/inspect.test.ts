@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectReport } from '../../src/inspect/inspect.js';
 import { requireBuiltCli, runCli } from '../helpers/cli.js';
 
-const env = { DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1', HIVEMQ_KEYSTORE_PASSWORD: 'store-Secret-2' };
+const env = { DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1-of-12+', HIVEMQ_KEYSTORE_PASSWORD: 'store-Secret-2' };
 // A loopback address of this checkout's own range, so parallel checkouts never share a port.
 const HOST = `${process.env.DEPLOY_TLS_SANDBOX_NET ?? '127.0.1'}.250`;
 let work: string;
@@ -240,7 +240,8 @@ async function startServer(extra: string[]): Promise<number> {
       '-cert_chain',
       'broker1/ca-chain.cert.pem',
       '-key',
-      join(caDir, 'intermediate/private/broker1.key.pem'),
+      // The CA keeps each leaf's key under the certificate's serial.
+      join(caDir, `intermediate/private/broker1-${opensslFacts('broker1/broker1.cert.pem').serial}.key.pem`),
       '-pass',
       'env:DEPLOY_TLS_CA_PASSWORD',
       '-CAfile',

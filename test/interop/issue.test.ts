@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuiltCli, runCli } from '../helpers/cli.js';
 
 const env = {
-  DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1',
+  DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1-of-12+',
   HIVEMQ_KEYSTORE_PASSWORD: 'store-Secret-2',
   HIVEMQ_KEY_PASSWORD: 'key-Secret-3',
   HIVEMQ_TRUSTSTORE_PASSWORD: 'trust-Secret-4',
@@ -53,7 +53,7 @@ beforeAll(() => {
   caDir = join(work, 'pki');
   expect(runCli(['ca', 'init', '--ca-dir', caDir, '--subject', '/C=DE/O=Example'], env).code).toBe(0);
   chain = join(caDir, 'intermediate/certs/ca-chain.cert.pem');
-});
+}, 120_000); // two RSA-4096 keys: slow on a busy machine
 
 describe('issue node', () => {
   it.each([
@@ -119,7 +119,11 @@ describe('issue node', () => {
     expect(readFileSync(join(caDir, `intermediate/newcerts/${serial}.pem`), 'utf8')).toBe(
       readFileSync(cert, 'utf8'),
     );
-    expect(statSync(join(caDir, `intermediate/private/${name}.key.pem`)).mode & 0o777).toBe(0o400);
+    // The CA keeps the certificate and its key under names of their own, with the serial.
+    expect(readFileSync(join(caDir, `intermediate/certs/${name}-${serial}.cert.pem`), 'utf8')).toBe(
+      readFileSync(cert, 'utf8'),
+    );
+    expect(statSync(join(caDir, `intermediate/private/${name}-${serial}.key.pem`)).mode & 0o777).toBe(0o400);
   });
 
   it.each(['modern', 'legacy'])('PKCS#12 %s keystore opens in openssl with the store password', (profile) => {
@@ -153,6 +157,8 @@ describe('issue client', () => {
     expect(tool('openssl', ['verify', '-CAfile', chain, cert])).toContain(': OK');
     const text = tool('openssl', ['x509', '-in', cert, '-noout', '-text']);
     expect(text).toMatch(/Extended Key Usage: \n\s+TLS Web Client Authentication\n/);
+    // A TLS client only signs (CertificateVerify): no keyEncipherment, as RFC 5280 lints demand.
+    expect(text).toMatch(/Key Usage: critical\n\s+Digital Signature\n/);
     const days =
       (Date.parse(tool('openssl', ['x509', '-in', cert, '-noout', '-enddate']).split('=')[1] as string) -
         Date.now()) /

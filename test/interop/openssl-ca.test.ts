@@ -2,7 +2,7 @@
 // article's own commands is adopted by the built CLI, and a CA the CLI made and issued from keeps
 // working with `openssl ca`. Every CA is generated here; passwords reach the tools through env vars.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,28 @@ async function indexSerials(caDir: string): Promise<string[]> {
 }
 
 const asNumber = (hex: string) => BigInt(`0x${hex.trim()}`);
+
+/** The certificate deploy-tls issued for `name`: intermediate/certs/<name>-<SERIAL>.cert.pem. */
+async function leafCert(caDir: string, name: string): Promise<string> {
+  const files = (await readdir(join(caDir, 'intermediate/certs'))).filter((file) =>
+    new RegExp(`^${name}-[0-9A-F]+\\.cert\\.pem$`).test(file),
+  );
+  expect(files, `${name}'s certificate in ${caDir}`).toHaveLength(1);
+  return `intermediate/certs/${files[0]}`;
+}
+
+/** sha256 of each file, for proof that a command left them as they were. */
+async function hashes(dir: string, paths: string[]): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    paths.map(async (path) => [
+      path,
+      createHash('sha256')
+        .update(await readFile(join(dir, path)))
+        .digest('hex'),
+    ]),
+  );
+  return Object.fromEntries(entries);
+}
 
 /** Every path below dir, directories with a trailing slash, sorted. */
 async function tree(dir: string): Promise<string[]> {
@@ -191,7 +213,11 @@ describe('deploy-tls ca init', () => {
   it('encrypts both CA keys with AES-256: openssl opens them with the password only', async () => {
     const dir = ca('layout');
     for (const key of ['private/ca.key.pem', 'intermediate/private/intermediate.key.pem']) {
-      expect(await openssl(dir, 'asn1parse', '-in', key)).toContain(':aes-256-cbc');
+      const structure = await openssl(dir, 'asn1parse', '-in', key);
+      expect(structure).toContain(':aes-256-cbc');
+      // PBKDF2-HMAC-SHA256 with 600000 (0x927C0) iterations, not OpenSSL's default 2048.
+      expect(structure).toContain(':hmacWithSHA256');
+      expect(structure).toMatch(/INTEGER\s+:0927C0\n/);
       await openssl(dir, 'pkey', '-in', key, ...PASSIN, '-noout');
       await expect(
         openssl(dir, 'pkey', '-in', key, '-passin', 'env:WRONG_PASSWORD', '-noout'),
@@ -203,42 +229,61 @@ describe('deploy-tls ca init', () => {
 });
 
 describe("a CA made with the article's openssl commands", () => {
-  it('is adopted: deploy-tls issues a node certificate that openssl verifies and records', async () => {
+  it("is adopted: deploy-tls issues certificates that openssl verifies and records, and keeps the article's files", async () => {
     const dir = ca('article');
+    const password = new Secret(PASSWORD, 'test');
+    const keystores = join(tmp, 'article', 'keystores');
+    // The article's own broker1 and mqtt-client, made by hand before deploy-tls is pointed at the CA.
+    await articleIssueServer(dir, 'broker1', ['DNS:broker1.example.com'], password, keystores);
+    await articleIssueClient(dir, 'mqtt-client', password, keystores);
+    const handMade = [
+      'intermediate/certs/broker1.cert.pem',
+      'intermediate/private/broker1.key.pem',
+      'intermediate/certs/mqtt-client.cert.pem',
+      'intermediate/private/mqtt-client.key.pem',
+    ];
+    const handMadeHashes = await hashes(dir, handMade);
     const before = await indexSerials(dir);
-    await issueNode(dir, 'broker1', 'DNS:broker1.example.com,DNS:localhost,IP:127.0.0.1');
 
-    const cert = 'intermediate/certs/broker1.cert.pem';
+    await issueNode(dir, 'broker1', 'DNS:broker1.example.com,DNS:localhost,IP:127.0.0.1');
+    await deployTls(
+      ...['issue', 'client', '--ca-dir', dir, '--name', 'mqtt-client'],
+      ...['--out', join(dir, '..', 'out', 'mqtt-client')],
+    );
+    expect(await hashes(dir, handMade)).toEqual(handMadeHashes);
+
+    const cert = await leafCert(dir, 'broker1');
     expect(await verify(dir, cert)).toBe(`${cert}: OK`);
     const ext = await openssl(dir, 'x509', '-noout', '-ext', 'extendedKeyUsage,subjectAltName', '-in', cert);
     expect(ext).toContain('TLS Web Server Authentication, TLS Web Client Authentication');
     expect(ext).toContain('DNS:broker1.example.com, DNS:localhost, IP Address:127.0.0.1');
+    const client = await leafCert(dir, 'mqtt-client');
+    expect(await verify(dir, client)).toBe(`${client}: OK`);
 
     const serial = await serialOf(dir, cert);
-    expect(await indexSerials(dir)).toEqual([...before, serial]);
+    expect(await indexSerials(dir)).toEqual([...before, serial, await serialOf(dir, client)]);
     const issued = await readFile(join(dir, cert), 'utf8');
+    expect(cert).toBe(`intermediate/certs/broker1-${serial}.cert.pem`);
     expect(await readFile(join(dir, `intermediate/newcerts/${serial}.pem`), 'utf8')).toBe(issued);
     expect(await readFile(join(dir, '../out/broker1/broker1.cert.pem'), 'utf8')).toBe(issued);
-  });
 
-  it("still issues with the article's server and client procedures afterwards", async () => {
-    const dir = ca('article');
-    const password = new Secret(PASSWORD, 'test');
-    const keystores = join(tmp, 'article', 'keystores');
-    await articleIssueServer(dir, 'broker2', ['DNS:broker2.example.com'], password, keystores);
-    await articleIssueClient(dir, 'mqtt-client', password, keystores);
-    for (const name of ['broker2', 'mqtt-client']) {
-      const cert = `intermediate/certs/${name}.cert.pem`;
-      expect(await verify(dir, cert)).toBe(`${cert}: OK`);
-    }
-    const serials = await indexSerials(dir);
-    expect(new Set(serials.map(asNumber)).size).toBe(serials.length);
     const list = await tool(dir, 'keytool', [
       ...['-list', '-keystore', join(keystores, 'mqtt-client-truststore.jks')],
       ...['-storepass:env', 'DEPLOY_TLS_CA_PASSWORD'],
     ]);
     expect(list.stdout).toMatch(/mqtt client certificate, .*PrivateKeyEntry/);
     expect(list.stdout).toMatch(/intermediate ca certificate, .*trustedCertEntry/);
+  });
+
+  it("still issues with the article's server procedure afterwards", async () => {
+    const dir = ca('article');
+    const password = new Secret(PASSWORD, 'test');
+    const keystores = join(tmp, 'article', 'keystores');
+    await articleIssueServer(dir, 'broker2', ['DNS:broker2.example.com'], password, keystores);
+    const cert = 'intermediate/certs/broker2.cert.pem';
+    expect(await verify(dir, cert)).toBe(`${cert}: OK`);
+    const serials = await indexSerials(dir);
+    expect(new Set(serials.map(asNumber)).size).toBe(serials.length);
   });
 });
 
@@ -247,7 +292,8 @@ describe('openssl ca on a CA that deploy-tls made and issued from', () => {
     const dir = ca('interop');
     const config = ['-config', 'intermediate/intermediate-openssl.cnf'];
     await issueNode(dir, 'broker1', 'DNS:broker1.example.com,IP:127.0.0.1');
-    const ours = await serialOf(dir, 'intermediate/certs/broker1.cert.pem');
+    const oursCert = await leafCert(dir, 'broker1');
+    const ours = await serialOf(dir, oursCert);
     const next = await readFile(join(dir, 'intermediate/serial.txt'), 'utf8');
 
     // The article's server procedure: genrsa, req, `openssl ca -extensions server_cert`, keystore.
@@ -267,7 +313,7 @@ describe('openssl ca on a CA that deploy-tls made and issued from', () => {
     expect(await indexSerials(dir)).toEqual([ours, theirs]);
 
     // openssl reads our index line as a full record: it can revoke our certificate and list it in a CRL.
-    await openssl(dir, 'ca', ...config, ...PASSIN, '-revoke', 'intermediate/certs/broker1.cert.pem');
+    await openssl(dir, 'ca', ...config, ...PASSIN, '-revoke', oursCert);
     const crl = 'intermediate/crl/intermediate.crl.pem';
     await openssl(dir, 'ca', ...config, ...PASSIN, '-gencrl', '-out', crl);
     const crlText = await openssl(dir, 'crl', '-noout', '-text', '-in', crl);
@@ -288,8 +334,8 @@ describe('openssl ca on a CA that deploy-tls made and issued from', () => {
     expect(updatedb.stderr.trim()).toBe('Using configuration from intermediate/intermediate-openssl.cnf');
 
     await issueNode(dir, 'broker3', 'DNS:broker3.example.com');
-    const again = await serialOf(dir, 'intermediate/certs/broker3.cert.pem');
-    expect(await verify(dir, 'intermediate/certs/broker3.cert.pem')).toMatch(/: OK$/);
+    const again = await serialOf(dir, await leafCert(dir, 'broker3'));
+    expect(await verify(dir, await leafCert(dir, 'broker3'))).toMatch(/: OK$/);
     const serials = await indexSerials(dir);
     expect(serials).toEqual([ours, theirs, again]);
     // No duplicate, and not the serial openssl will take next (we leave serial.txt to openssl).
@@ -305,7 +351,7 @@ describe('an offline root (private/ca.key.pem removed after ca init)', () => {
     const dir = ca('offline');
     await rm(join(dir, 'private/ca.key.pem'));
     await issueNode(dir, 'broker1', 'DNS:broker1.example.com');
-    expect(await verify(dir, 'intermediate/certs/broker1.cert.pem')).toMatch(/: OK$/);
+    expect(await verify(dir, await leafCert(dir, 'broker1'))).toMatch(/: OK$/);
 
     const summary = JSON.parse(await deployTls('ca', 'show', '--ca-dir', dir, '--json')) as {
       rootKeyPresent: boolean;

@@ -14,7 +14,7 @@ import { requireTool } from '../helpers/system-tools.js';
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(CHECKOUT, 'package.json'), 'utf8')) as { version: string };
-const env = { DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1', HIVEMQ_KEYSTORE_PASSWORD: 'store-Secret-2' };
+const env = { DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1-of-12+', HIVEMQ_KEYSTORE_PASSWORD: 'store-Secret-2' };
 let prefix: string;
 let elsewhere: string;
 let bin: string;

@@ -168,6 +168,24 @@ nodes:
     ]);
   });
 
+  it('bounds certificate lifetimes: whole days up to the intermediate CA’s 3650', () => {
+    const text = `ca: { dir: ./pki, password: { file: ./ca.pass } }
+defaults:
+  tls: { days: 5000 }
+clients:
+  - { name: app, days: 10000000, password: { env: P } }
+  - { name: other, days: 0, password: { env: P } }
+nodes:
+  - { name: broker1, host: broker1.example.com, tls: { days: 1.5 } }
+`;
+    expect(problemsOf(text)).toEqual([
+      'prod.yaml:3:16 defaults.tls.days: a certificate lives 1..3650 days',
+      'prod.yaml:5:24 clients[0].days: a certificate lives 1..3650 days',
+      'prod.yaml:6:26 clients[1].days: a certificate lives 1..3650 days',
+      'prod.yaml:8:62 nodes[0].tls.days: a certificate lives 1..3650 days',
+    ]);
+  });
+
   it('points at YAML syntax errors', () => {
     expect(problemsOf('ca:\n  dir: [unclosed\nnodes: []\n')[0]).toMatch(/^prod\.yaml:\d+:\d+ : /);
   });
@@ -310,7 +328,7 @@ ${node}`;
 `;
     expect(problemsOf(inventory('', clients))).toEqual([
       `prod.yaml:3:13 clients[0].name: "ca" is reserved for the CA's own files (ca, ca-chain, intermediate, intermediate-next, deploy-tls-smoke, intermediate-<serial>): choose another name`,
-      'prod.yaml:4:13 clients[1].name: "Broker1" names both a node and a client (also nodes[0]): their certificates would share files',
+      'prod.yaml:4:13 clients[1].name: "Broker1" names both a node and a client (also nodes[0]): the CA keeps one name for one kind of certificate',
       'prod.yaml:6:13 clients[3].name: duplicate client name "app" (also clients[2])',
     ]);
   });

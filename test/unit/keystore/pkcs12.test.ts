@@ -4,6 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeystoreError } from '../../../src/errors.js';
 import {
+  decode,
+  derNull,
+  integer,
+  octetString,
+  oid,
+  raw,
+  sequence,
+  sequenceOf,
+} from '../../../src/keystore/der.js';
+import {
   decodeJks,
   decodePkcs12,
   encodeKeyStore,
@@ -13,7 +23,8 @@ import {
   type PrivateKeyEntry,
   storePasswords,
 } from '../../../src/keystore/index.js';
-import { pkcs12Kdf } from '../../../src/keystore/pbe.js';
+import { OID } from '../../../src/keystore/oids.js';
+import { decryptWithAlgorithm, pkcs12Kdf } from '../../../src/keystore/pbe.js';
 import { Secret } from '../../../src/secret.js';
 import { type Chain, makeChain, samePrivateKey } from './material.js';
 
@@ -111,6 +122,44 @@ describe.each<Pkcs12Profile>(['modern', 'legacy'])('PKCS#12 %s profile', (profil
   });
 });
 
+// A keystore read from a node may be hostile: an iteration count in the billions would keep the
+// process busy for hours. 6 million is just above the bound.
+describe('PKCS#12 iteration counts', () => {
+  const HUGE = 6_000_000;
+
+  it('refuses a MAC iteration count above what Java accepts, before computing the MAC', () => {
+    const store = encodePkcs12([keyEntry], { password: PASSWORD, profile: 'legacy' });
+    const [version, authSafe, macData] = sequenceOf(decode(store), 'PFX');
+    const [digestInfo, salt] = sequenceOf(macData, 'MacData');
+    const hostile = sequence(
+      raw(version?.raw as Uint8Array),
+      raw(authSafe?.raw as Uint8Array),
+      sequence(raw(digestInfo?.raw as Uint8Array), raw(salt?.raw as Uint8Array), integer(HUGE)),
+    );
+    const error = thrown(() => decodePkcs12(hostile, PASSWORD));
+    expect(error.message).toBe(`PKCS#12 MAC iteration count ${HUGE} is above 5000000, the most Java accepts`);
+  });
+
+  it('refuses a PBKDF2 iteration count above what Java accepts, before deriving a key', () => {
+    const algorithm = sequence(
+      oid(OID.pbes2),
+      sequence(
+        sequence(
+          oid(OID.pbkdf2),
+          sequence(
+            octetString(new Uint8Array(16)),
+            integer(HUGE),
+            sequence(oid(OID.hmacWithSha256), derNull()),
+          ),
+        ),
+        sequence(oid(OID.aes256Cbc), octetString(new Uint8Array(16))),
+      ),
+    );
+    const error = thrown(() => decryptWithAlgorithm(decode(algorithm), new Uint8Array(16), PASSWORD));
+    expect(error.message).toBe(`PBKDF2 iteration count ${HUGE} is above 5000000, the most Java accepts`);
+  });
+});
+
 describe('PKCS#12 passwords', () => {
   it('refuses a non-ASCII password that Java could not use, and suggests JKS', () => {
     // Java's PBEKey rejects anything outside 0x20..0x7e, for PBES2 and PKCS#12 PBE alike.
@@ -138,6 +187,17 @@ describe('storePasswords and encodeKeyStore', () => {
     const call = () => storePasswords('pkcs12', { keystore: secret(PASSWORD), key: secret('other') });
     expect(call).toThrow(KeystoreError);
     expect(thrown(call).hint).toMatch(/JKS format/);
+  });
+
+  it('refuses a PKCS#12 store or truststore password Java cannot use, before anything is issued for it', () => {
+    for (const given of [
+      { keystore: secret('pässwort-ü') },
+      { keystore: secret(PASSWORD), truststore: secret('tür') },
+    ]) {
+      const error = thrown(() => storePasswords('pkcs12', given));
+      expect(error.message).toBe('a PKCS#12 keystore password must be printable ASCII for Java to load it');
+    }
+    expect(storePasswords('jks', { keystore: secret('pässwort-ü') }).keystore.reveal()).toBe('pässwort-ü');
   });
 
   it('gives a PKCS#12 key the store password, a JKS key its own, and the truststore the keystore password by default', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CaError } from '../../../src/errors.js';
 import {
   formatIndex,
   formatIndexTime,
@@ -33,9 +34,33 @@ describe('index.txt', () => {
   it('writes UTCTime before 2050 and GeneralizedTime from 2050 on, as openssl does', () => {
     expect(formatIndexTime(new Date('2036-11-24T05:09:41Z'))).toBe('361124050941Z');
     expect(formatIndexTime(new Date('2051-01-02T03:04:05Z'))).toBe('20510102030405Z');
-    expect(parseIndexTime('20510102030405Z').toISOString()).toBe('2051-01-02T03:04:05.000Z');
-    expect(parseIndexTime('491231235959Z').getUTCFullYear()).toBe(2049);
-    expect(parseIndexTime('500101000000Z').getUTCFullYear()).toBe(1950);
+    expect(parseIndexTime('20510102030405Z')?.toISOString()).toBe('2051-01-02T03:04:05.000Z');
+    expect(parseIndexTime('491231235959Z')?.getUTCFullYear()).toBe(2049);
+    expect(parseIndexTime('500101000000Z')?.getUTCFullYear()).toBe(1950);
+  });
+
+  it.each([
+    ['a date with a five-digit year', '292278994081717Z'],
+    ['month 13', '271327050943Z'],
+    ['day 32', '271132050943Z'],
+    ['not a time at all', 'soon'],
+  ])('a bad expiry (%s) is a CA input error naming the file and line, not a crash', (_, time) => {
+    const bad = `V\t${time}\t\t0A1B\tunknown\t/CN=x`;
+    const error = (() => {
+      try {
+        parseIndex(`${OPENSSL_LINE}\n${bad}\n`, 'ca/intermediate/index.txt');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(CaError);
+    expect((error as CaError).exitCode).toBe(2);
+    expect((error as CaError).message).toContain('ca/intermediate/index.txt:2: the expiry');
+    expect((error as CaError).hint).toContain('correct or remove that line');
+  });
+
+  it('a line that is no index line is a CA input error too', () => {
+    expect(() => parseIndex('nonsense\n', 'index.txt')).toThrow(CaError);
   });
 });
 
@@ -47,6 +72,9 @@ describe('serials', () => {
 
   it('reads serial.txt as openssl rand -hex 16 writes it', () => {
     expect(parseSerialFile('3f2a9c0d1e2f3a4b5c6d7e8f90a1b2c3\n')).toBe('3F2A9C0D1E2F3A4B5C6D7E8F90A1B2C3');
-    expect(() => parseSerialFile('not hex')).toThrow('not a hex serial');
+    expect(() => parseSerialFile('not hex', 'ca/serial.txt')).toThrow(CaError);
+    expect(() => parseSerialFile('not hex', 'ca/serial.txt')).toThrow(
+      'ca/serial.txt: not a hexadecimal serial',
+    );
   });
 });
