@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import {
   type BundleRequest,
   type BundleResult,
+  clientIssueRequest,
   issueClientBundle,
   issueNodeBundle,
+  nodeIssueRequest,
 } from '../bundles/issue.js';
 import type { Inventory } from '../inventory/load.js';
 import { storePasswords } from '../keystore/index.js';
@@ -68,40 +70,61 @@ export async function issueFleet(options: FleetIssueOptions): Promise<FleetIssue
   const keys = new KeyQueue<string>();
   for (const { node } of targets) keys.key(`node:${node.name}`, node.tls.key);
   for (const { client } of clients) keys.key(`client:${client.name}`, client.key);
-  return withCa({ caDir: inventory.ca.dir, caPassword, now }, 'issue --inventory', async (ca) => {
-    const nodes = targets.map(async ({ node, passwords }) => ({
-      name: node.name,
-      ...(await issueNodeBundle(ca, {
+  try {
+    return await withCa({ caDir: inventory.ca.dir, caPassword, now }, 'issue --inventory', async (ca) => {
+      // Every certificate is checked before the first is issued, as a rollout does: one bad node
+      // (a lifetime past the intermediate's, a name taken by a client) fails the run with exit 2
+      // before any bundle is written or any serial is used.
+      for (const { node } of targets)
+        await ca.check(
+          nodeIssueRequest(ca, {
+            name: node.name,
+            sans: node.sans.map(formatSan),
+            keyType: node.tls.key,
+            days: node.tls.days,
+            now,
+          }),
+        );
+      for (const { client } of clients)
+        await ca.check(
+          clientIssueRequest(ca, { name: client.name, keyType: client.key, days: client.days, now }),
+        );
+      const nodes = targets.map(async ({ node, passwords }) => ({
         name: node.name,
-        sans: node.sans.map(formatSan),
-        keyType: node.tls.key,
-        key: await keys.key(`node:${node.name}`, node.tls.key),
-        days: node.tls.days,
-        format: node.tls.keystore.format,
-        passwords,
-        out: join(options.out, 'nodes', node.name),
-        now,
-      })),
-    }));
-    const bundles = clients.map(async ({ client, passwords }) => ({
-      name: client.name,
-      ...(await issueClientBundle(ca, {
+        ...(await issueNodeBundle(ca, {
+          name: node.name,
+          sans: node.sans.map(formatSan),
+          keyType: node.tls.key,
+          key: await keys.key(`node:${node.name}`, node.tls.key),
+          days: node.tls.days,
+          format: node.tls.keystore.format,
+          passwords,
+          out: join(options.out, 'nodes', node.name),
+          now,
+        })),
+      }));
+      const bundles = clients.map(async ({ client, passwords }) => ({
         name: client.name,
-        keyType: client.key,
-        key: await keys.key(`client:${client.name}`, client.key),
-        days: client.days,
-        format: 'jks',
-        passwords,
-        out: join(options.out, 'clients', client.name),
-        now,
-        plainKey: false,
-        plainKeyBeside: client.plainKey, // as the rollout writes the inventory's client bundles
-      })),
-    }));
-    // Every issue ends before the CA closes (and its lock goes), the ones after a failure too.
-    await Promise.allSettled([...nodes, ...bundles]);
-    return { nodes: await Promise.all(nodes), clients: await Promise.all(bundles) };
-  });
+        ...(await issueClientBundle(ca, {
+          name: client.name,
+          keyType: client.key,
+          key: await keys.key(`client:${client.name}`, client.key),
+          days: client.days,
+          format: 'jks',
+          passwords,
+          out: join(options.out, 'clients', client.name),
+          now,
+          plainKey: false,
+          plainKeyBeside: client.plainKey, // as the rollout writes the inventory's client bundles
+        })),
+      }));
+      // Every issue ends before the CA closes (and its lock goes), the ones after a failure too.
+      await Promise.allSettled([...nodes, ...bundles]);
+      return { nodes: await Promise.all(nodes), clients: await Promise.all(bundles) };
+    });
+  } finally {
+    keys.drop(); // a refused run makes no more keys
+  }
 }
 
 async function withCa<T>(

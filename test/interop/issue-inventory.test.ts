@@ -1,14 +1,14 @@
 // `issue --inventory`: every node's stores (and the client bundles) written locally in one run,
 // checked with keytool and openssl; --limit writes exactly the selected nodes and no bundles.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBuiltCli, runCli } from '../helpers/cli.js';
 
 const env = {
-  DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-1',
+  DEPLOY_TLS_CA_PASSWORD: 'ca-Secret-0001',
   HIVEMQ_KEYSTORE_PASSWORD: 'store-Secret-2',
   HIVEMQ_TRUSTSTORE_PASSWORD: 'trust-Secret-3',
   CLIENT_PASSWORD: 'client-Secret-4',
@@ -124,5 +124,23 @@ describe('issue --inventory', () => {
     const noOut = runCli(['issue', '--inventory', 'inventory.yaml'], env, work);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toContain('issue --inventory needs --out DIR');
+  });
+
+  it('one certificate the CA would refuse stops the run before any is issued: exit 2, nothing written', () => {
+    const index = () => readFileSync(join(work, 'pki/intermediate/index.txt'), 'utf8');
+    const before = index();
+    // broker3 asks for the longest lifetime there is: it would outlive the intermediate made a moment ago.
+    writeFileSync(
+      join(work, 'inventory-long.yaml'),
+      readFileSync(join(work, 'inventory.yaml'), 'utf8').replace(
+        'tls: { keystore: { format: pkcs12 } }',
+        'tls: { days: 3650 }',
+      ),
+    );
+    const result = runCli(['issue', '--inventory', 'inventory-long.yaml', '--out', 'long'], env, work);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('would outlive the issuing intermediate CA');
+    expect(existsSync(join(work, 'long'))).toBe(false);
+    expect(index()).toBe(before);
   });
 });
