@@ -63,6 +63,9 @@ start() {
   fi
   load_environment || return 1
   mkdir -p "$HIVEMQ_HOME/log" "$HIVEMQ_HOME/data"
+  # A broker that died without `stop` (killed, the machine rebooted) leaves its PID file: the wait
+  # below would read that dead PID before the new JVM writes its own, and report a failed start.
+  rm -f "$PID_FILE"
   # setsid + nohup + redirected stdio: the JVM must outlive the ssh session that started it.
   # The inner sh records its own PID and then execs java, so the PID file names the JVM itself.
   # shellcheck disable=SC2016
