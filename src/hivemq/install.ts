@@ -141,3 +141,55 @@ export function restoreScript(backup: Backup): string {
 export async function clearPending(remote: Remote, path: string): Promise<void> {
   await remote.run(`rm -f -- ${shellQuote(path)}`);
 }
+
+/**
+ * The free space a change needs on each filesystem it writes to: every file lands as a temp file
+ * beside the one it replaces (both exist until the rename) and a copy of the old one goes to the
+ * backup folder. Stores are kilobytes; 1 MiB beyond three times config.xml covers them with room,
+ * so that a full disk stops the change before anything is written or issued.
+ */
+export function spaceNeeded(configBytes: number): number {
+  return 1024 * 1024 + 3 * configBytes;
+}
+
+/**
+ * One line per path, "<free blocks> <block size>" of its filesystem (the nearest folder that
+ * exists, as a backup folder may not yet): `stat -f` (GNU coreutils and BusyBox) with %a, the
+ * blocks an unprivileged process may still use, so the broker's user keeps room as well.
+ */
+export function freeSpaceScript(paths: readonly string[]): string {
+  return [
+    'set -e',
+    `set -- ${paths.map(shellQuote).join(' ')}`,
+    'for p do',
+    '  while [ ! -e "$p" ]; do p=$(dirname -- "$p"); done',
+    `  stat -f -c '%a %S' -- "$p"`,
+    'done',
+  ].join('\n');
+}
+
+/** Refuses, naming the path and the figures, when a filesystem the change writes to is too full. */
+export async function requireFreeSpace(
+  remote: Remote,
+  paths: readonly string[],
+  bytes: number,
+): Promise<void> {
+  const lines = (await remote.run(freeSpaceScript(paths))).trim().split('\n');
+  paths.forEach((path, index) => {
+    const [blocks, size] = (lines[index] ?? '').trim().split(/\s+/).map(Number);
+    if (!Number.isSafeInteger(blocks) || !Number.isSafeInteger(size))
+      throw new RemoteError(`cannot read the free space of ${path}: "${lines[index] ?? ''}"`, {
+        node: remote.node,
+        hint: 'the node needs `stat -f` (GNU coreutils or BusyBox)',
+      });
+    const free = (blocks as number) * (size as number);
+    if (free < bytes)
+      throw new RemoteError(
+        `only ${Math.floor(free / 1024)} KiB free where ${path} is written; a change needs ${Math.ceil(bytes / 1024)} KiB`,
+        {
+          node: remote.node,
+          hint: 'nothing was changed and no certificate issued; free space on that filesystem (old backups, broker logs) and run again',
+        },
+      );
+  });
+}

@@ -11,7 +11,7 @@ import ssh2, { type AgentAuthMethod, type Client, type ConnectConfig, type Publi
 const { Client: SshClient, utils } = ssh2;
 
 import { ExitCode, HostKeyError, RemoteError } from '../errors.js';
-import { becomeMode, ChannelRemote, type ExecChannel } from './channel-remote.js';
+import { type ExecChannel, remoteOver } from './channel-remote.js';
 import type { HopPool } from './hop-pool.js';
 import {
   checkHostKey,
@@ -353,11 +353,5 @@ export async function connectBuiltin(plan: ConnectionPlan, pool: HopPool<Client>
       for (const key of [...held].reverse()) await pool.release(key);
     },
   };
-  const settings = { become: plan.become, user: plan.target.user, password: plan.becomePassword };
-  try {
-    return new ChannelRemote(plan.node, channel, settings, await becomeMode(channel, plan.node, settings));
-  } catch (error) {
-    await channel.close();
-    throw error;
-  }
+  return remoteOver(plan, channel);
 }

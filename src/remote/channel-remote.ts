@@ -19,6 +19,7 @@ import {
   type RemoteWrite,
   shellQuote,
 } from './remote.js';
+import type { ConnectionPlan } from './target.js';
 
 /**
  * timeout(1) from coreutils (busybox has it too): TERM at the deadline, KILL ten seconds later,
@@ -78,6 +79,23 @@ export async function becomeMode(
           : `allow ${settings.user} in the node's sudoers, or log in as root (ssh.user)`,
     },
   );
+}
+
+/**
+ * The node's Remote over a channel both transports open: how to become root is decided once, and
+ * the channel is closed again when that fails (a wrong become password leaves no connection open).
+ */
+export async function remoteOver(
+  plan: Pick<ConnectionPlan, 'node' | 'become' | 'target' | 'becomePassword'>,
+  channel: ExecChannel,
+): Promise<Remote> {
+  const settings = { become: plan.become, user: plan.target.user, password: plan.becomePassword };
+  try {
+    return new ChannelRemote(plan.node, channel, settings, await becomeMode(channel, plan.node, settings));
+  } catch (error) {
+    await channel.close();
+    throw error;
+  }
 }
 
 export class ChannelRemote implements Remote {

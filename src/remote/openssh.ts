@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ExitCode, HostKeyError, RemoteError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import { loadKeys } from './builtin.js';
-import { becomeMode, ChannelRemote, type ExecChannel } from './channel-remote.js';
+import { type ExecChannel, remoteOver } from './channel-remote.js';
 import type { HopPool } from './hop-pool.js';
 import { hostKeyName } from './known-hosts.js';
 import { type ExecResult, type Remote, shellQuote } from './remote.js';
@@ -331,11 +331,5 @@ export async function connectOpenssh(
       for (const key of [...held].reverse()) await pool.release(key);
     },
   };
-  const settings = { become: plan.become, user: plan.target.user, password: plan.becomePassword };
-  try {
-    return new ChannelRemote(plan.node, channel, settings, await becomeMode(channel, plan.node, settings));
-  } catch (error) {
-    await channel.close();
-    throw error;
-  }
+  return remoteOver(plan, channel);
 }

@@ -8,13 +8,9 @@ import type { SshConfigValues } from './ssh-config.js';
 
 export type Transport = 'builtin' | 'openssh';
 
-/** The inventory's ssh settings of one node; undefined = not set there. Built by sshTarget(). */
-export interface SshTarget {
-  node: string;
-  /** The name looked up in the ssh config and connected to: ssh.host, else the node's address. */
-  host: string;
-  /** The node's address (MQTT connects there); SSH goes to `host`. */
-  address: string;
+/** The inventory's ssh block as the loader hands it over (paths already expanded); undefined = not set. */
+export interface SshSettingsInput {
+  host?: string;
   user?: string;
   port?: number;
   privateKey?: string;
@@ -28,27 +24,21 @@ export interface SshTarget {
   /** Authenticate with ssh-agent at agentSocket (the caller's SSH_AUTH_SOCK). */
   agent: boolean;
   agentSocket?: string;
+}
+
+/** The ssh settings of one node with what the run adds to them. Built by sshTarget(). */
+export interface SshTarget extends Omit<SshSettingsInput, 'host'> {
+  node: string;
+  /** The name looked up in the ssh config and connected to: ssh.host, else the node's address. */
+  host: string;
+  /** The node's address (MQTT connects there); SSH goes to `host`. */
+  address: string;
   /** For passphrase-protected keys; revealed only when a key is decrypted or given to ssh. */
   passphrase?: Secret;
   /** Given to `sudo -S` on stdin when become is set and sudo asks for a password. */
   becomePassword?: Secret;
   acceptNewHostKeys: boolean;
   readyTimeoutMs?: number;
-}
-
-/** The inventory's ssh block as the loader hands it over (paths already expanded). */
-export interface SshSettingsInput {
-  host?: string;
-  user?: string;
-  port?: number;
-  privateKey?: string;
-  knownHosts?: string;
-  proxyJump?: string;
-  configFile?: string;
-  transport: Transport;
-  become: boolean;
-  agent: boolean;
-  agentSocket?: string;
 }
 
 /** Inventory node → SshTarget: what the rollout passes to connect(). Pure. */

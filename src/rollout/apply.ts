@@ -2,12 +2,12 @@
 // The nodes of a batch change at once, each gated on its own new serial; a batch with a failure
 // stops the batches after it, unless `--max-fail` allows that many. Per node: issue its certificate
 // (when the plan says so) and build the bytes, apply the change (rollout/change.ts), and record the
-// result in the ledger.
+// result in the ledger. A node without room for the change fails before any batch, alone.
 import { keystoreBytes, truststoreBytes } from '../bundles/bundle.js';
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
 import type { Fault } from '../faults.js';
-import type { NodeFile } from '../hivemq/install.js';
+import { type NodeFile, requireFreeSpace, spaceNeeded } from '../hivemq/install.js';
 import { formatSan, type IssueRequest, type KeyPair } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
 import { desiredConfig } from '../plan/config.js';
@@ -30,8 +30,8 @@ export type NodeOutcome = (
   | { status: 'deployed'; serial: string; restarted: boolean; gate: GateResult }
   | { status: 'rolled-back' | 'failed'; error: DeployTlsError }
 ) & {
-  /** 1 for the first batch. */
-  batch: number;
+  /** 1 for the first batch; absent for a node that failed before any batch (no room). */
+  batch?: number;
   startedAt: Date;
   finishedAt: Date;
 };
@@ -67,7 +67,30 @@ export async function applyPlan(
 ): Promise<Map<NodeRun, NodeOutcome>> {
   const { clock } = deps;
   const outcomes = new Map<NodeRun, NodeOutcome>();
-  const batches = cutBatches(runs, settings.batch);
+  // A full disk is that node's failure, found before its certificate is issued or a file written
+  // (a backup or temp file that cannot be written would leave neither the old files nor the new);
+  // the other nodes go on, and it counts against no batch's failure budget.
+  const roomy = new Set<NodeRun>();
+  await Promise.all(
+    runs.map(async (run) => {
+      try {
+        await requireRoom(run);
+        roomy.add(run);
+      } catch (error) {
+        const now = clock.now();
+        outcomes.set(run, {
+          status: 'failed',
+          error: asNodeError(error, run.target),
+          startedAt: now,
+          finishedAt: now,
+        });
+      }
+    }),
+  );
+  const batches = cutBatches(
+    runs.filter((run) => roomy.has(run)),
+    settings.batch,
+  );
   const batchOf = new Map(batches.flatMap((batch, index) => batch.map((run) => [run, index] as const)));
   // Once a batch's certificates are written, the next batch's keys are generated on libuv's pool
   // while this batch waits on its nodes. Not sooner: the pool also does the CA's file writes.
@@ -109,6 +132,15 @@ export async function applyPlan(
     }
   }
   return outcomes;
+}
+
+function requireRoom({ remote, target, facts }: NodeRun): Promise<void> {
+  const { paths } = target;
+  return requireFreeSpace(
+    remote,
+    [paths.keystore, paths.truststore, paths.config, paths.backupRoot],
+    spaceNeeded(Buffer.byteLength(facts.configXml ?? '')),
+  );
 }
 
 const keyOf = (run: NodeRun, keys: KeyQueue<string>) =>

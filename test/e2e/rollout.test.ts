@@ -195,11 +195,13 @@ describe('deploy-tls --inventory on the sandbox', () => {
 
   it('a node that fails after its change is rolled back; the nodes after it are untouched', async () => {
     // Move every listener to 8884; broker2's bind address is one its clients cannot reach, so
-    // its health gate fails after the restart.
+    // its health gate fails after the restart (with a certificate issued for the attempt).
     const failing = writeInventory('failing.yaml', (doc) => {
       for (const n of doc.nodes) n.tls = { listener: { ...n.tls?.listener, port: 8884 } };
-      const broker2 = doc.nodes[1] as InventoryDoc['nodes'][number];
+      const broker2 = doc.nodes[1] as InventoryDoc['nodes'][number] & { sans: string[] };
       broker2.tls = { listener: { ...broker2.tls?.listener, bindAddress: fleet.address(250) } };
+      // A new name, so broker2's attempt comes with a certificate of its own.
+      broker2.sans = [...broker2.sans, 'DNS:broker2-new.example.com'];
     });
     const before = {
       broker2Config: await readFile(node(2), NODE_PATHS.configXml),
