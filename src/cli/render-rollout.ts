@@ -101,17 +101,24 @@ export function renderRollout(report: RolloutReport, ran: boolean, json: boolean
   return ran ? `\n${renderReport(report)}` : `\n${renderPlan(report.plan, report.clients)}`;
 }
 
-/** The error a fleet command exits with when a node did not take its change. */
+/**
+ * The error a fleet command exits with when a node did not take its change: on stderr, each such
+ * node with its message and what to do, so that a plan or a --json run names the cause as well.
+ */
 export function rolloutFailure(report: RolloutReport): DeployTlsError | undefined {
   if (report.ok) return undefined;
-  const bad = report.nodes
-    .filter((n) => n.status === 'rolled-back' || n.status === 'failed')
-    .map((n) => `${n.node} ${n.status}`);
-  const untouched = report.nodes.filter((n) => n.status === 'untouched').length;
-  return new DeployTlsError(`rollout stopped: ${bad.join(', ')}`, {
-    hint:
-      untouched > 0
-        ? `${untouched} node${untouched === 1 ? ' was' : 's were'} not touched (later batches); see the table above`
-        : 'see the table above',
-  });
+  const bad = report.nodes.filter((n) => n.status === 'rolled-back' || n.status === 'failed');
+  const details = bad.flatMap((n) =>
+    n.error ? [`  ${n.node}: ${n.error.message}`, ...(n.error.hint ? [`    → ${n.error.hint}`] : [])] : [],
+  );
+  const untouched = report.nodes.some((n) => n.status === 'untouched');
+  return new DeployTlsError(
+    [`rollout stopped: ${bad.map((n) => `${n.node} ${n.status}`).join(', ')}`, ...details].join('\n'),
+    {
+      // Untouched nodes are the ones in the batches after the failure.
+      hint: untouched
+        ? 'the nodes after it were not touched; fix the cause and run the same command again'
+        : 'fix the cause and run the same command again; the other nodes keep what they took',
+    },
+  );
 }

@@ -26,7 +26,7 @@ import type { ConnectionPlan } from './target.js';
  * exit 124 when it timed out (137 after the KILL). It runs on the node, so a hung command dies
  * there even when the SSH connection is gone.
  */
-function timed(command: string, seconds: number): string {
+export function timed(command: string, seconds: number): string {
   return `timeout -k 10 ${seconds} sh -c ${shellQuote(command)}`;
 }
 const TIMEOUT_EXIT = 124;

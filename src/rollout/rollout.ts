@@ -10,7 +10,7 @@ import type { ClientBundleResult } from '../bundles/clients.js';
 import { issueClientBundles, planClientBundles, unchangedBundle } from '../bundles/clients.js';
 import { clientIssueRequest } from '../bundles/issue.js';
 import type { Clock } from '../clock.js';
-import { HostKeyError } from '../errors.js';
+import { ExitCode, HostKeyError } from '../errors.js';
 import type { Fault } from '../faults.js';
 import type { Inventory } from '../inventory/load.js';
 import { caLayout } from '../pki/index.js';
@@ -88,9 +88,13 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
     deps.connect,
   );
   try {
-    // A host key that does not match may be someone in the middle: nothing happens anywhere.
-    const intercepted = gathered.failed.find((failure) => failure.error instanceof HostKeyError);
-    if (intercepted) throw intercepted.error;
+    // A host key that does not match may be someone in the middle, and a bad input (a wrong sudo
+    // password, no agent socket, a key that needs a passphrase) is the inventory's own mistake:
+    // either way nothing happens anywhere, the latter with exit 2. An unreachable node fails alone.
+    const stop = gathered.failed.find(
+      (failure) => failure.error instanceof HostKeyError || failure.error.exitCode === ExitCode.usage,
+    );
+    if (stop) throw stop.error;
 
     const ledger = lastDeployed(await readLedger(caLayout(inventory.ca.dir).dir));
     const inputs = gathered.nodes.map((node) => ({

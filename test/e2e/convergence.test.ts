@@ -114,22 +114,33 @@ describe('an interrupted run is finished by the next one', () => {
     await converged();
   });
 
-  it("one node's broken config.xml is that node's failure; the others are renewed", async () => {
+  it("a node's broken config.xml is that node's failure, never written back; the others are renewed", async () => {
     const config = NODE_PATHS.configXml;
-    const good = await readFile(node(2), config);
-    await writeFile(node(2), config, good.replace('</listeners>', ''));
+    const good = { 2: await readFile(node(2), config), 3: await readFile(node(3), config) };
+    // broker2: not well-formed; broker3: a character XML 1.0 forbids (HiveMQ could not parse it).
+    const broken = {
+      2: good[2].replace('</listeners>', ''),
+      3: good[3].replace('<listeners>', '<listeners><!-- \u0001 -->'),
+    };
+    await writeFile(node(2), config, broken[2]);
+    await writeFile(node(3), config, broken[3]);
     try {
       const result = await deployTls(['rotate', '--inventory', inventory, '--force', '--json']);
       expect(result.code).toBe(1);
       const report = JSON.parse(result.stdout);
       expect(report.nodes.map((n: { node: string; status: string }) => [n.node, n.status])).toEqual([
         ['broker1', 'deployed'],
-        ['broker3', 'deployed'],
         ['broker2', 'failed'],
+        ['broker3', 'failed'],
       ]);
-      expect(report.nodes[2].error.message).toMatch(/not well-formed XML/);
+      expect(report.nodes[1].error.message).toMatch(/not well-formed XML/);
+      expect(report.nodes[2].error.message).toMatch(/U\+0001 is not a character XML 1\.0 allows/);
+      expect(result.stderr).toMatch(/rollout stopped: broker2 failed, broker3 failed\n {2}broker2: /);
+      expect(await readFile(node(2), config)).toBe(broken[2]);
+      expect(await readFile(node(3), config)).toBe(broken[3]);
     } finally {
-      await writeFile(node(2), config, good);
+      await writeFile(node(2), config, good[2]);
+      await writeFile(node(3), config, good[3]);
     }
     await ok(['rotate', '--inventory', inventory]);
     await converged();

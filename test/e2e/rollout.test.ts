@@ -65,13 +65,14 @@ async function servedCertificate(address: string, host: string, port = 8883) {
   return { output: result.stdout, serial: /serial=(\w+)/.exec(text)?.[1] ?? '', text };
 }
 
-/** A config for `openssl ca -status` that reads the CA's own index.txt and nothing else. */
+/**
+ * A config for `openssl ca -status` that reads the CA's own index.txt: unique_subject = no, as
+ * the article's intermediate config has it (a node renewed keeps its subject).
+ */
 function caStatusConfig(dir: string): string {
   const file = path.join(work, 'ca-status.cnf');
-  writeFileSync(
-    file,
-    `[ca]\ndefault_ca = d\n[d]\ndatabase = ${path.join(dir, 'intermediate', 'index.txt')}\n`,
-  );
+  const database = path.join(dir, 'intermediate', 'index.txt');
+  writeFileSync(file, `[ca]\ndefault_ca = d\n[d]\ndatabase = ${database}\nunique_subject = no\n`);
   return file;
 }
 

@@ -22,9 +22,10 @@ import { stringify } from 'yaml';
 import { auditedCommands, clearAudit, ensureAuditKey } from '../../../scripts/sandbox/audit.js';
 import { BROKER_LOG, SERVICE_SCRIPT } from '../../../scripts/sandbox/broker.js';
 import { MOUNT_POINTS, MQTT_TLS_PORT } from '../../../scripts/sandbox/layout.js';
-import { backupScript } from '../../../src/hivemq/install.js';
+import { backupScript, freeSpaceScript } from '../../../src/hivemq/install.js';
+import { timed } from '../../../src/remote/channel-remote.js';
 import { readFilesProbe } from '../../../src/remote/probes.js';
-import { atomicWriteScript } from '../../../src/remote/remote.js';
+import { atomicWriteScript, COMMAND_TIMEOUT_MS, shellQuote } from '../../../src/remote/remote.js';
 import { treeHashes } from '../../helpers/cli.js';
 import { run, sshPort } from '../support/fleet.js';
 import { resetToPlain } from '../support/reset.js';
@@ -119,7 +120,12 @@ const paths = {
   keystore: `${tlsDir}/hivemq-keystore.jks`,
   truststore: `${tlsDir}/hivemq-truststore.jks`,
   backupRoot: `${tlsDir}/backup`,
+  pending: `${tlsDir}/.deploy-tls-pending.json`,
 };
+/** A command as the node runs it: under timeout(1), 120 s unless said otherwise. */
+const onNode = (command: string, seconds = COMMAND_TIMEOUT_MS / 1000) => timed(command, seconds);
+const factsProbe = () =>
+  onNode(readFilesProbe([paths.config, paths.keystore, paths.truststore, paths.pending]).command);
 
 describe('hostile inventory values on a real sshd that logs every command', () => {
   it('plan runs only the facts probe, with the paths as quoted words, and changes nothing', async () => {
@@ -128,9 +134,7 @@ describe('hostile inventory values on a real sshd that logs every command', () =
     const plan = await deployTls(['plan', '--inventory', inventoryFile]);
     expect(plan.code, `${plan.stdout}\n${plan.stderr}`).toBe(0);
     expect(plan.stdout).toContain(`● ${target.name}: restart`);
-    expect(auditedCommands(audit, target.address)).toEqual([
-      readFilesProbe([paths.config, paths.keystore, paths.truststore]).command,
-    ]);
+    expect(auditedCommands(audit, target.address)).toEqual([factsProbe()]);
     expect(nodeFiles()).toEqual(before);
     expect(existsSync(marker), `${marker} exists: a hidden command ran`).toBe(false);
   });
@@ -150,15 +154,24 @@ describe('hostile inventory values on a real sshd that logs every command', () =
     expect(others).toEqual([]);
     const stamp = (backup ?? '').replace(/\.[^.]+$/, '');
     const store = { mode: 0o640, owner: 'root', group: 'root' };
-    expect(auditedCommands(audit, target.address)).toEqual([
-      readFilesProbe([paths.config, paths.keystore, paths.truststore]).command,
-      backupScript(paths.backupRoot, [paths.keystore, paths.truststore, paths.config], stamp, 5),
-      atomicWriteScript([
-        { path: paths.keystore, length: size(paths.keystore), ...store },
-        { path: paths.truststore, length: size(paths.truststore), ...store },
-        { path: paths.config, length: configSize, mode: configMode, owner: 'root', group: 'root' },
-      ]),
-      `${SERVICE_SCRIPT} restart`,
+    const audited = auditedCommands(audit, target.address);
+    // The pending-change marker is gone once the gate passed: its length is read from the write.
+    const markerLength = Number([...(audited[3] ?? '').matchAll(/head -c \S*?(\d+)/g)][3]?.[1]);
+    expect(markerLength).toBeGreaterThan(50);
+    expect(audited).toEqual([
+      factsProbe(),
+      onNode(freeSpaceScript([paths.keystore, paths.truststore, paths.config, paths.backupRoot])),
+      onNode(backupScript(paths.backupRoot, [paths.keystore, paths.truststore, paths.config], stamp, 5)),
+      onNode(
+        atomicWriteScript([
+          { path: paths.keystore, length: size(paths.keystore), ...store },
+          { path: paths.truststore, length: size(paths.truststore), ...store },
+          { path: paths.config, length: configSize, mode: configMode, owner: 'root', group: 'root' },
+          { path: paths.pending, length: markerLength, mode: 0o600 },
+        ]),
+      ),
+      onNode(`${SERVICE_SCRIPT} restart`, 180),
+      onNode(`rm -f -- ${shellQuote(paths.pending)}`),
     ]);
     expect(existsSync(marker), `${marker} exists: a hidden command ran`).toBe(false);
 

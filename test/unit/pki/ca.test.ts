@@ -256,7 +256,7 @@ describe('revoking', { timeout: 60_000 }, () => {
     }
     const index = caLayout(dir).intermediateIndex;
     const config = join(dir, 'status.cnf');
-    await writeFile(config, `[ca]\ndefault_ca = d\n[d]\ndatabase = ${index}\n`);
+    await writeFile(config, `[ca]\ndefault_ca = d\n[d]\ndatabase = ${index}\nunique_subject = no\n`);
     const status = async (serial: string) => {
       // openssl ca -status exits 1 even when it answers; the answer is on stderr.
       const result = await execFileAsync('openssl', ['ca', '-config', config, '-status', serial]).catch(
