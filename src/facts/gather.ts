@@ -3,8 +3,8 @@
 import type { X509Certificate } from 'node:crypto';
 import { RemoteError } from '../errors.js';
 import type { KeystoreFormat, StorePasswords } from '../keystore/index.js';
-import type { NodeFacts } from '../plan/types.js';
-import { readFilesProbe, unreadableMessage } from '../remote/probes.js';
+import type { FileOwnership, NodeFacts } from '../plan/types.js';
+import { type RemoteFile, readFilesProbe, unreadableMessage } from '../remote/probes.js';
 import type { Remote } from '../remote/remote.js';
 import { readKeystoreFact, readTruststoreFact } from './keystores.js';
 import { readPending } from './pending.js';
@@ -38,12 +38,21 @@ export async function gatherNodeFacts(
   return {
     node: remote.node,
     configXml: config?.data ? Buffer.from(config.data).toString('utf8') : undefined,
-    configOwnership:
-      config?.exists && config.mode !== undefined
-        ? { mode: config.mode, owner: config.owner ?? 'root', group: config.group ?? 'root' }
-        : undefined,
-    keystore: readKeystoreFact(files.get(paths.keystore)?.data, format, passwords, intermediate),
-    truststore: readTruststoreFact(files.get(paths.truststore)?.data, format, passwords.truststore),
+    configOwnership: ownership(config),
+    keystore: {
+      ...readKeystoreFact(files.get(paths.keystore)?.data, format, passwords, intermediate),
+      ownership: ownership(files.get(paths.keystore)),
+    },
+    truststore: {
+      ...readTruststoreFact(files.get(paths.truststore)?.data, format, passwords.truststore),
+      ownership: ownership(files.get(paths.truststore)),
+    },
     pending: pending ? readPending(pending, paths.backupRoot) : undefined,
   };
+}
+
+function ownership(file: RemoteFile | undefined): FileOwnership | undefined {
+  return file?.exists && file.mode !== undefined
+    ? { mode: file.mode, owner: file.owner ?? 'root', group: file.group ?? 'root' }
+    : undefined;
 }

@@ -91,6 +91,25 @@ export async function logSince(remote: Remote, log: string, mark: number, limit 
   return result.stdout;
 }
 
+const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const CONTROL_CHARACTERS = new RegExp(`[${CONTROL}]`, 'g');
+
+/**
+ * The last ERROR and WARN lines of hivemq.log (HiveMQ's logback pattern puts the level in each
+ * line), for the error of a change the broker did not take: the cause is usually there ("Cannot
+ * read keystore", "Keystore was tampered with"). Node content: control characters are dropped and
+ * each line cut short before it reaches a terminal.
+ */
+export async function logProblems(remote: Remote, log: string, lines = 8): Promise<string[]> {
+  const result = await remote.exec(
+    `tail -n 400 -- ${shellQuote(log)} 2>/dev/null | grep -E 'ERROR|WARN' | tail -n ${Math.floor(lines)}`,
+  );
+  return result.stdout
+    .split('\n')
+    .map((line) => line.replace(CONTROL_CHARACTERS, '').slice(0, 300))
+    .filter((line) => line.trim() !== '');
+}
+
 /** HiveMQ's readable listener names (CE's Listener.readableName()), as its start lines print them. */
 const READABLE_LISTENER = {
   tcp: 'TCP Listener',

@@ -6,7 +6,16 @@ import { DeployTlsError, InputError } from '../errors.js';
 import { readTlsListener } from '../hivemq/config.js';
 import { renewalReason } from '../pki/renewal.js';
 import { configChange, desiredConfig } from './config.js';
-import type { CaState, NodeAction, NodeFacts, NodeIntent, NodePlan, Plan, PlanProblem } from './types.js';
+import type {
+  CaState,
+  FileOwnership,
+  NodeAction,
+  NodeFacts,
+  NodeIntent,
+  NodePlan,
+  Plan,
+  PlanProblem,
+} from './types.js';
 
 export interface PlanInput {
   intent: NodeIntent;
@@ -46,7 +55,7 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
     });
   }
   const issueReasons = certificateReasons(intent, facts, now);
-  const truststoreReason = truststoreDiffers(ca, facts);
+  const truststoreReason = truststoreDiffers(ca, facts, intent);
   const config = configChange(intent.configPath, current, desiredConfig(current, intent));
   const replaceKeystore = issueReasons.length > 0;
   const deployed = facts.keystore.certificate;
@@ -128,17 +137,35 @@ export function certificateReasons(intent: NodeIntent, fact: NodeFacts, now: Dat
     reasons.push(`key type ${cert.keyType ?? 'unknown'} → ${intent.keyType}`);
   const due = renewalReason(cert, intent.renewBefore, now);
   if (due) reasons.push(due);
+  // The keystore is written only with a certificate in it: a wrong owner or mode means a new one.
+  const owned = ownershipDiffers('keystore', keystore.ownership, intent.storeOwnership);
+  if (owned) reasons.push(owned);
   return reasons;
 }
 
-function truststoreDiffers(ca: CaState, fact: NodeFacts): string | undefined {
+function truststoreDiffers(ca: CaState, fact: NodeFacts, intent: NodeIntent): string | undefined {
   const { truststore } = fact;
   if (!truststore.exists) return 'no truststore yet';
   if (!truststore.opens) return "the truststore does not open with the inventory's password";
   const have = new Set(truststore.certificates);
   const missing = ca.trusted.filter((fingerprint) => !have.has(fingerprint));
   if (missing.length > 0 || have.size !== ca.trusted.length) return 'it does not hold exactly our CA chain';
-  return undefined;
+  return ownershipDiffers('truststore', truststore.ownership, intent.storeOwnership);
+}
+
+/**
+ * A store the broker's user cannot read (its group is not hivemq.serviceUser) fails only at the
+ * next restart; one others can read gives its password-protected bytes away. Either is a change.
+ */
+function ownershipDiffers(
+  store: 'keystore' | 'truststore',
+  have: FileOwnership | undefined,
+  want: FileOwnership,
+): string | undefined {
+  if (!have) return undefined;
+  if (have.owner === want.owner && have.group === want.group && have.mode === want.mode) return undefined;
+  const show = (o: FileOwnership) => `${o.owner}:${o.group} ${o.mode.toString(8).padStart(4, '0')}`;
+  return `the ${store} is ${show(have)}; the inventory asks ${show(want)}`;
 }
 
 function nodeError(error: unknown, node: string): DeployTlsError {

@@ -23,6 +23,8 @@ export interface KeystoreFact {
   opens: boolean;
   certificate?: DeployedCertificate;
   problem?: string;
+  /** Mode and owner on the node, when it exists. */
+  ownership?: FileOwnership;
 }
 
 export interface TruststoreFact {
@@ -30,6 +32,8 @@ export interface TruststoreFact {
   opens: boolean;
   /** SHA-256 fingerprints (hex) of the trusted certificates. */
   certificates: string[];
+  /** Mode and owner on the node, when it exists. */
+  ownership?: FileOwnership;
 }
 
 export interface FileOwnership {
@@ -102,6 +106,8 @@ export interface NodeIntent {
   renewBefore: string;
   /** Re-issue even when the deployed certificate is fine (rotate --force). */
   force: boolean;
+  /** Mode and owner both stores must have (the broker's user reads them through the group). */
+  storeOwnership: FileOwnership;
   config: ConfigIntent;
 }
 

@@ -49,9 +49,6 @@ export interface ApplySettings {
   trusted: readonly Uint8Array[];
 }
 
-/** Mode and owner for keystore and truststore (DESIGN.md: 0640 root:<service user>). */
-const STORE_MODE = 0o640;
-
 export interface ApplyDeps {
   clock: Clock;
   fault?: Fault;
@@ -164,7 +161,7 @@ async function prepareFiles(
   const fresh = plan.replaceKeystore
     ? await issue(run, issuer, await keyOf(run, keys), clock.now())
     : undefined;
-  const storeFile = { mode: STORE_MODE, owner: 'root', group: node.hivemq.serviceUser };
+  const storeFile = run.intent.storeOwnership;
   const files: NodeFile[] = [];
   if (fresh) files.push({ path: paths.keystore, data: fresh.keystore, ...storeFile });
   if (plan.replaceTruststore) {

@@ -9,7 +9,7 @@ import { DeployTlsError } from '../errors.js';
 import { encodePending, type PendingChange } from '../facts/pending.js';
 import type { Fault } from '../faults.js';
 import { backupFiles, clearPending, installFiles, type NodeFile, restoreBackup } from '../hivemq/install.js';
-import { reloadCount, restartBroker, waitForReload } from '../hivemq/service.js';
+import { logProblems, reloadCount, restartBroker, waitForReload } from '../hivemq/service.js';
 import type { Remote } from '../remote/remote.js';
 import type { Gate, GateResult } from '../smoke/gate.js';
 
@@ -76,6 +76,7 @@ export async function applyChange(
   const servedBefore = change.pending ? change.pending.servedBefore : change.servedBefore;
   const reloadsBefore = change.action === 'hot-reload' ? await reloadCount(remote, site.brokerLog) : 0;
   let restarted = false;
+  let installed = false;
   try {
     if (change.files.length > 0) {
       update(`writing ${change.files.map((f) => f.path.split('/').pop()).join(', ')}`);
@@ -90,6 +91,7 @@ export async function applyChange(
         ...change.files,
         { path: site.pendingPath, data: encodePending(marker), mode: 0o600 },
       ]);
+      installed = true;
       await site.fault?.('installed');
     }
     if (change.action === 'restart') {
@@ -108,8 +110,14 @@ export async function applyChange(
     await clearPending(remote, site.pendingPath);
     return { status: 'deployed', gate, restarted };
   } catch (failure) {
+    const message = failure instanceof Error ? failure.message : String(failure);
+    // The broker saw the new files: what it logged about them is read before the restore.
+    const logged = installed || restarted ? await logProblems(remote, site.brokerLog).catch(() => []) : [];
+    const reason =
+      logged.length > 0
+        ? `${message}\n${site.brokerLog}, last errors and warnings:\n${logged.map((l) => `  ${l}`).join('\n')}`
+        : message;
     update(`failed: restoring ${restoreFrom}`);
-    const reason = failure instanceof Error ? failure.message : String(failure);
     try {
       await restoreBackup(remote, { dir: restoreFrom, paths: backup.paths });
       // Restored stores are re-hashed like any others; only a broker that this change restarted

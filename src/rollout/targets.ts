@@ -92,6 +92,8 @@ export function intentFor(target: Target, rotation: Rotation | undefined): NodeI
     keyType: node.tls.key,
     renewBefore: rotation?.renewBefore ?? node.tls.renewBefore,
     force: rotation?.force ?? false,
+    // README "Keystores": 0640 root:<hivemq.serviceUser>, read by the broker through its group.
+    storeOwnership: { mode: 0o640, owner: 'root', group: node.hivemq.serviceUser },
     config: rotation
       ? { kind: 'keep', listener: { name: listener.name, port: listener.port } }
       : {

@@ -8,7 +8,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditedCommands, clearAudit, ensureAuditKey } from '../../../scripts/sandbox/audit.js';
+import { timed } from '../../../src/remote/channel-remote.js';
 import { readFilesProbe } from '../../../src/remote/probes.js';
+import { COMMAND_TIMEOUT_MS } from '../../../src/remote/remote.js';
 import { treeHashes } from '../../helpers/cli.js';
 import { run } from '../support/fleet.js';
 import { resetToPlain } from '../support/reset.js';
@@ -372,12 +374,19 @@ const ROWS: Row[] = [
   },
 ];
 
-/** The one command a row whose problem is on a node may run there (the sandbox inventory's paths). */
-const FACTS_PROBE = readFilesProbe([
-  '/opt/hivemq/conf/config.xml',
-  '/etc/ssl/hivemq/hivemq-keystore.jks',
-  '/etc/ssl/hivemq/hivemq-truststore.jks',
-]).command;
+/**
+ * The one command a row whose problem is on a node may run there (the sandbox inventory's paths),
+ * as the node runs it: under timeout(1).
+ */
+const FACTS_PROBE = timed(
+  readFilesProbe([
+    '/opt/hivemq/conf/config.xml',
+    '/etc/ssl/hivemq/hivemq-keystore.jks',
+    '/etc/ssl/hivemq/hivemq-truststore.jks',
+    '/etc/ssl/hivemq/.deploy-tls-pending.json',
+  ]).command,
+  COMMAND_TIMEOUT_MS / 1000,
+);
 
 function nodeFiles() {
   return nodes.map((n) => ({ ssl: treeHashes(n.sslDir), conf: treeHashes(path.join(n.homeDir, 'conf')) }));

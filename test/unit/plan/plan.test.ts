@@ -22,6 +22,7 @@ const intent: NodeIntent = {
   keyType: 'rsa-2048',
   renewBefore: '30d',
   force: false,
+  storeOwnership: { mode: 0o640, owner: 'root', group: 'hivemq' },
   config: {
     kind: 'tls',
     tls: {
@@ -127,6 +128,33 @@ describe('buildPlan', () => {
         action: 'hot-reload',
       },
     );
+  });
+
+  it('stores with another owner, group or mode are rewritten, saying what they are and what is asked', () => {
+    const wrongGroup = { mode: 0o640, owner: 'root', group: 'root' };
+    const readable = { mode: 0o644, owner: 'root', group: 'hivemq' };
+    const plan = planFor(
+      facts({
+        keystore: { exists: true, opens: true, certificate: deployed, ownership: wrongGroup },
+        truststore: { exists: true, opens: true, certificates: ['bb', 'aa'], ownership: readable },
+      }),
+    );
+    expect(plan?.issueReasons).toEqual([
+      'the keystore is root:root 0640; the inventory asks root:hivemq 0640',
+    ]);
+    expect(plan?.truststoreReason).toBe(
+      'the truststore is root:hivemq 0644; the inventory asks root:hivemq 0640',
+    );
+    expect(plan?.action).toBe('hot-reload');
+    const right = { mode: 0o640, owner: 'root', group: 'hivemq' };
+    expect(
+      planFor(
+        facts({
+          keystore: { exists: true, opens: true, certificate: deployed, ownership: right },
+          truststore: { exists: true, opens: true, certificates: ['bb', 'aa'], ownership: right },
+        }),
+      )?.action,
+    ).toBe('none');
   });
 
   it('reads renewal windows in days and as a share of the lifetime', () => {

@@ -56,12 +56,15 @@ function fakeGate(script: GateScript) {
 }
 
 /** The broker log's reload count: `counts` one after another, the last one repeated. */
-function remoteWith(options: { reloadCounts?: number[]; restoreFails?: boolean; failWrites?: string } = {}) {
+function remoteWith(
+  options: { reloadCounts?: number[]; restoreFails?: boolean; failWrites?: string; log?: string } = {},
+) {
   const counts = [...(options.reloadCounts ?? [0])];
   return new FakeRemote({
     failWrites: options.failWrites,
     answer: (command) => {
       if (command.includes('mktemp -d')) return { stdout: `${BACKUP}\n` };
+      if (command.includes("grep -E 'ERROR|WARN'")) return { stdout: options.log ?? '' };
       if (command.includes('grep -c'))
         return { stdout: `${counts.length > 1 ? counts.shift() : counts[0]}\n` };
       if (options.restoreFails && command.includes('deploy-tls-restore'))
@@ -156,6 +159,35 @@ describe('applyChange (the node protocol)', () => {
     expect(restore[0]).toContain(BACKUP);
     expect(remote.ran(RESTART)).toHaveLength(2); // the change's restart, then the rollback's
     expect(calls.at(-1)).toBe('waitForSerial OLD :8883');
+  });
+
+  it("a broker that did not take the files: its log's last errors are in the reason, cleaned", async () => {
+    const remote = remoteWith({
+      log: '2026-11-27 ERROR - Cannot read keystore /etc/ssl/hivemq/hivemq-keystore.jks\u001b[31m\n2026-11-27 WARN - Listener not started\n',
+    });
+    const { gate } = fakeGate({
+      serving: (port) => (port === 8883 ? 'OLD' : undefined),
+      checkFails: 'did not serve serial NEW',
+    });
+    const result = await applyChange({ ...renewal, action: 'restart' }, site(remote, gate), noop);
+    expect(result).toMatchObject({ status: 'rolled-back' });
+    expect(result.status === 'rolled-back' && result.reason).toBe(
+      'did not serve serial NEW\n/opt/hivemq/log/hivemq.log, last errors and warnings:\n' +
+        '  2026-11-27 ERROR - Cannot read keystore /etc/ssl/hivemq/hivemq-keystore.jks[31m\n' +
+        '  2026-11-27 WARN - Listener not started',
+    );
+    // The log is read before the restore.
+    const read = remote.commands.findIndex((c) => c.includes("grep -E 'ERROR|WARN'"));
+    expect(read).toBeLessThan(remote.commands.findIndex((c) => c.includes('deploy-tls-restore')));
+    expect(remote.commands[read]).toContain('tail -n 400 -- /opt/hivemq/log/hivemq.log 2>/dev/null');
+  });
+
+  it('a failed write reads no broker log: the broker never saw the files', async () => {
+    const remote = remoteWith({ failWrites: 'short write', log: 'ERROR old news\n' });
+    const { gate } = fakeGate({ serving: () => 'OLD' });
+    const result = await applyChange(renewal, site(remote, gate), noop);
+    expect(result).toMatchObject({ status: 'rolled-back', reason: 'short write' });
+    expect(remote.ran("grep -E 'ERROR|WARN'")).toEqual([]);
   });
 
   it('a node that had no TLS listener is proven back without one', async () => {
