@@ -55,7 +55,7 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
     });
   }
   const issueReasons = certificateReasons(intent, facts, now);
-  const truststoreReason = truststoreDiffers(ca, facts, intent);
+  const truststoreReason = truststoreDiffers(ca, facts);
   const config = configChange(intent.configPath, current, desiredConfig(current, intent));
   const replaceKeystore = issueReasons.length > 0;
   const deployed = facts.keystore.certificate;
@@ -96,6 +96,14 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
     restartReason,
     pending: facts.pending,
     recordServed,
+    warnings: [
+      ...(replaceKeystore
+        ? []
+        : [ownershipDiffers('keystore', facts.keystore.ownership, intent.storeOwnership)]),
+      ...(truststoreReason
+        ? []
+        : [ownershipDiffers('truststore', facts.truststore.ownership, intent.storeOwnership)]),
+    ].filter((warning): warning is string => warning !== undefined),
     action,
   };
 }
@@ -137,25 +145,24 @@ export function certificateReasons(intent: NodeIntent, fact: NodeFacts, now: Dat
     reasons.push(`key type ${cert.keyType ?? 'unknown'} → ${intent.keyType}`);
   const due = renewalReason(cert, intent.renewBefore, now);
   if (due) reasons.push(due);
-  // The keystore is written only with a certificate in it: a wrong owner or mode means a new one.
-  const owned = ownershipDiffers('keystore', keystore.ownership, intent.storeOwnership);
-  if (owned) reasons.push(owned);
   return reasons;
 }
 
-function truststoreDiffers(ca: CaState, fact: NodeFacts, intent: NodeIntent): string | undefined {
+function truststoreDiffers(ca: CaState, fact: NodeFacts): string | undefined {
   const { truststore } = fact;
   if (!truststore.exists) return 'no truststore yet';
   if (!truststore.opens) return "the truststore does not open with the inventory's password";
   const have = new Set(truststore.certificates);
   const missing = ca.trusted.filter((fingerprint) => !have.has(fingerprint));
   if (missing.length > 0 || have.size !== ca.trusted.length) return 'it does not hold exactly our CA chain';
-  return ownershipDiffers('truststore', truststore.ownership, intent.storeOwnership);
+  return undefined;
 }
 
 /**
  * A store the broker's user cannot read (its group is not hivemq.serviceUser) fails only at the
- * next restart; one others can read gives its password-protected bytes away. Either is a change.
+ * next restart; one others can read gives its password-protected bytes away. Said in the plan, not
+ * changed on its own: a store made by hand (keytool writes 0644) is adopted as it is, and gets the
+ * inventory's owner and mode when deploy-tls next writes it.
  */
 function ownershipDiffers(
   store: 'keystore' | 'truststore',
@@ -165,7 +172,7 @@ function ownershipDiffers(
   if (!have) return undefined;
   if (have.owner === want.owner && have.group === want.group && have.mode === want.mode) return undefined;
   const show = (o: FileOwnership) => `${o.owner}:${o.group} ${o.mode.toString(8).padStart(4, '0')}`;
-  return `the ${store} is ${show(have)}; the inventory asks ${show(want)}`;
+  return `the ${store} is ${show(have)}; the inventory asks ${show(want)} (written so at its next change)`;
 }
 
 function nodeError(error: unknown, node: string): DeployTlsError {

@@ -140,6 +140,8 @@ export interface NodePlan {
   pending?: PendingChange;
   /** The node serves our certificate, the one in its keystore, but the ledger lacks it: record it. */
   recordServed?: string;
+  /** What is not as the inventory asks but needs no change of its own (e.g. a store's mode). */
+  warnings: string[];
   action: NodeAction;
 }
 
