@@ -1,5 +1,6 @@
 // The inventory's shape, once: it validates files and generates inventory.schema.json for editors.
 import { z } from 'zod';
+import { CONTROL_CLASS } from '../control.js';
 import { KEY_TYPES, MAX_LEAF_DAYS } from '../pki/profiles.js';
 import { RENEWAL_WINDOW, RENEWAL_WINDOW_HINT } from '../pki/renewal.js';
 
@@ -11,16 +12,9 @@ const port = z
 
 const nonEmpty = z.string({ error: 'expected text' }).min(1, { error: 'must not be empty' });
 
-/**
- * Characters no inventory value may hold: C0 and C1 controls and DEL (a newline would end a
- * crontab line or a shell command, an escape rewrites the operator's terminal, and XML 1.0 cannot
- * hold most of them), the Unicode line and paragraph separators, and the bidirectional formatting
- * controls (Unicode TR#9), which make a value read differently in a message or a diff from the
- * bytes that get used. Written as escapes so inventory.schema.json carries the same pattern.
- */
-const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
-const WITHOUT_CONTROL = new RegExp(`^[^${CONTROL}]*$`);
-const A_CONTROL = new RegExp(`[${CONTROL}]`);
+/** No inventory value may hold a control character (src/control.ts says which and why). */
+const WITHOUT_CONTROL = new RegExp(`^[^${CONTROL_CLASS}]*$`);
+const A_CONTROL = new RegExp(`[${CONTROL_CLASS}]`);
 
 /** "contains U+000A (a control character)": which one, since most of them print as nothing. */
 export function controlCharacterProblem(value: unknown): string | undefined {

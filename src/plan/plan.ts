@@ -2,6 +2,7 @@
 // node what to change and why. The same inputs give the same plan; a deployed fleet plans nothing.
 // A node whose plan cannot be made (its config.xml is broken, its listener missing) is a problem of
 // that node, named, and the other nodes are planned all the same.
+import { CONTROL_CLASS } from '../control.js';
 import { DeployTlsError, InputError } from '../errors.js';
 import { readTlsListener } from '../hivemq/config.js';
 import { renewalReason } from '../pki/renewal.js';
@@ -16,6 +17,8 @@ import type {
   Plan,
   PlanProblem,
 } from './types.js';
+
+const CONTROL_CHARACTER = new RegExp(`[${CONTROL_CLASS}]`, 'g');
 
 export interface PlanInput {
   intent: NodeIntent;
@@ -171,7 +174,10 @@ function ownershipDiffers(
 ): string | undefined {
   if (!have) return undefined;
   if (have.owner === want.owner && have.group === want.group && have.mode === want.mode) return undefined;
-  const show = (o: FileOwnership) => `${o.owner}:${o.group} ${o.mode.toString(8).padStart(4, '0')}`;
+  // Names come from the node: a control character in one must not reach the operator's terminal.
+  const name = (text: string) => text.replace(CONTROL_CHARACTER, '?');
+  const show = (o: FileOwnership) =>
+    `${name(o.owner)}:${name(o.group)} ${o.mode.toString(8).padStart(4, '0')}`;
   return `the ${store} is ${show(have)}; the inventory asks ${show(want)} (written so at its next change)`;
 }
 

@@ -233,11 +233,12 @@ async function changeNode(
     },
     update,
   );
-  await appendLedger(issuer.ca.layout.dir, ledgerEntry(run, serial, fresh, result, clock.now()));
   // The node is proven back on its old certificate: the one issued for this attempt never served,
-  // and index.txt says so (openssl ca and a CRL agree with the ledger).
+  // and index.txt says so (openssl ca and a CRL agree with the ledger). Revoked before the ledger
+  // line is written, so that a process killed in between leaves no valid certificate unaccounted.
   if (result.status === 'rolled-back' && fresh)
     await issuer.ca.revoke(fresh.serial, 'cessationOfOperation', clock.now());
+  await appendLedger(issuer.ca.layout.dir, ledgerEntry(run, serial, fresh, result, clock.now()));
   if (result.status === 'deployed')
     return { status: 'deployed', serial, restarted: result.restarted, gate: result.gate };
   return {

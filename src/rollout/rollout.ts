@@ -4,7 +4,8 @@
 //   reload, gate, roll back a failure) → client bundles → report.
 // `plan` and `--dry-run` stop after the plan; `rotate` is the same job with a rotation intent
 // (certificates renewed in place, config.xml untouched). A node that cannot be read or planned is
-// that node's failure; the others go on. Only a host key that does not match stops everything.
+// that node's failure; the others go on. A host key that does not match, or a bad input found
+// while connecting, stops everything before any change.
 import type { HookRunner } from '../alerts/hooks.js';
 import type { ClientBundleResult } from '../bundles/clients.js';
 import { issueClientBundles, planClientBundles, unchangedBundle } from '../bundles/clients.js';

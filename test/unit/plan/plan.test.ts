@@ -144,6 +144,14 @@ describe('buildPlan', () => {
       'the truststore is root:hivemq 0644; the inventory asks root:hivemq 0640 (written so at its next change)',
     ]);
     expect(plan).toMatchObject({ action: 'none', issueReasons: [], replaceTruststore: false });
+    // A name from a hostile node cannot put an escape sequence on the operator's terminal.
+    const hostile = { mode: 0o600, owner: 'ro\u001b[2Jot', group: 'hivemq' };
+    expect(
+      planFor(facts({ keystore: { exists: true, opens: true, certificate: deployed, ownership: hostile } }))
+        ?.warnings,
+    ).toEqual([
+      'the keystore is ro?[2Jot:hivemq 0600; the inventory asks root:hivemq 0640 (written so at its next change)',
+    ]);
     const right = { mode: 0o640, owner: 'root', group: 'hivemq' };
     expect(
       planFor(
