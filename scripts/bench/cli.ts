@@ -2,7 +2,9 @@
 // Whole processes, interleaved in one run: (1) `deploy-tls --version` against `node -e 0`: what the
 // CLI costs before it does anything; (2) `deploy-tls issue node` (RSA-2048) against a process that
 // only generates the same RSA-2048 key: what issuing costs beyond the key. RSA key generation time
-// varies a lot from key to key (it searches for primes), hence medians over many runs.
+// varies a lot from key to key (it searches for primes), hence medians over many runs. The 1.3x
+// target cannot be met while the CA key is encrypted at rest with 600,000 PBKDF2 iterations (about
+// half a bare key's time on its own), so a third line divides by that floor: key + one derivation.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,6 +45,9 @@ function timed(args: string[], id = 'setup'): number {
 
 const BARE_KEY =
   "require('node:crypto').generateKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, (e) => { if (e) throw e; })";
+// The floor for issuing under our rules: the same key, and the one PBKDF2 at 600,000 iterations
+// that opening the encrypted CA key costs (src/pki/keys.ts), side by side as issue node runs them.
+const KEY_AND_CA_KEY = `${BARE_KEY}; require('node:crypto').pbkdf2Sync('password', 'salt-of-16-bytes', 600000, 32, 'sha256')`;
 const cases = {
   version: { label: 'deploy-tls --version', run: () => timed([BIN, '--version'], 'version') },
   node: { label: 'node -e 0', run: () => timed(['-e', '0'], 'node') },
@@ -69,6 +74,7 @@ const cases = {
       ),
   },
   key: { label: 'node: generate an RSA-2048 key', run: () => timed(['-e', BARE_KEY], 'key') },
+  floor: { label: 'node: the key + one CA-key PBKDF2', run: () => timed(['-e', KEY_AND_CA_KEY], 'floor') },
 };
 type CaseId = keyof typeof cases;
 
@@ -76,7 +82,7 @@ try {
   console.log(`bench:cli: whole processes, ${runs} runs each, interleaved; node ${process.version}`);
   console.log(`before: ${loadLine(true)}`);
   timed([BIN, 'ca', 'init', '--ca-dir', 'pki']); // once, untimed: the CA issue node signs with
-  const times: Record<CaseId, number[]> = { version: [], node: [], help: [], issue: [], key: [] };
+  const times: Record<CaseId, number[]> = { version: [], node: [], help: [], issue: [], key: [], floor: [] };
   for (let r = 1; r <= runs; r++) {
     for (const id of Object.keys(cases) as CaseId[]) times[id].push(cases[id].run(r));
   }
@@ -94,6 +100,9 @@ try {
     `status --help / node -e 0: ${(median(times.help) / median(times.node)).toFixed(2)}x (no target)`,
   );
   console.log(ratioLine('issue node / bare key', median(times.issue) / median(times.key), TARGET_ISSUE));
+  console.log(
+    `issue node / (key + CA-key PBKDF2): ${(median(times.issue) / median(times.floor)).toFixed(2)}x (the floor of an encrypted CA key)`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

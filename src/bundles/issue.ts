@@ -27,8 +27,8 @@ export interface BundleRequest {
   /** The folder the files go to (made 0700 when missing). */
   out: string;
   now: Date;
-  /** A key generated ahead; otherwise one of keyType is made. */
-  key?: KeyPair;
+  /** A key generated ahead, or still being generated; otherwise one of keyType is made. */
+  key?: KeyPair | Promise<KeyPair>;
 }
 
 export interface BundleResult {

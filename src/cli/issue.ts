@@ -131,7 +131,7 @@ export function addIssueCommands(program: Command, io: CliIo): void {
       const key = startKey(flags.key);
       const inputs = await issueInputs(flags, io);
       const { issueNode } = await import('../commands/issue.js');
-      const result = await issueNode({ ...inputs, key: await key, sans: flags.san ?? [] });
+      const result = await issueNode({ ...inputs, key, sans: flags.san ?? [] });
       printIssued(io, 'node', result);
     });
   issueOptions(
@@ -142,7 +142,7 @@ export function addIssueCommands(program: Command, io: CliIo): void {
       const key = startKey(flags.key);
       const inputs = await issueInputs(flags, io);
       const { issueClient } = await import('../commands/issue.js');
-      const result = await issueClient({ ...inputs, key: await key, plainKey: flags.plainKey ?? false });
+      const result = await issueClient({ ...inputs, key, plainKey: flags.plainKey ?? false });
       printIssued(io, 'client', result);
     });
 }
