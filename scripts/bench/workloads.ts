@@ -1,8 +1,10 @@
-// The three things bench:pki times, each building the same PKI: a Root and an Intermediate CA
+// The things bench:pki times, each building the same PKI: a Root and an Intermediate CA
 // (RSA-4096), `nodes` broker keystores and one client bundle (RSA-2048 leaves).
+import { execFile } from 'node:child_process';
 import { generateKeyPair } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { issueClientBundle, issueNodeBundle } from '../../src/bundles/issue.js';
 import { storePasswords } from '../../src/keystore/index.js';
@@ -50,6 +52,46 @@ export async function ours({ dir, nodes, password }: Workload): Promise<void> {
     await ca.close();
   }
   await expectCount(join(dir, 'out'), nodes + 1);
+}
+
+const BIN = fileURLToPath(new URL('../../dist/cli/bin.cjs', import.meta.url));
+const run = promisify(execFile);
+
+/**
+ * deploy-tls as an operator runs it for nodes it cannot reach: two processes, `ca init` and
+ * `issue --inventory` (every node's keystore and truststore, and the client bundle, at once).
+ */
+export async function cliBatch({ dir, nodes, password }: Workload): Promise<void> {
+  const inventory = join(dir, 'inventory.yaml');
+  const nodeLines = Array.from(
+    { length: nodes },
+    (_, i) =>
+      `  - { name: ${nodeName(i)}, host: ${nodeName(i)}.example.com, sans: [${nodeSans(i).join(', ')}] }`,
+  );
+  await writeFile(
+    inventory,
+    [
+      'ca: { dir: ./ca, password: { env: DEPLOY_TLS_CA_PASSWORD }, subject: { C: DE, O: Bench, OU: Operations } }',
+      'defaults:',
+      '  tls:',
+      '    keystore: { password: { env: HIVEMQ_KEYSTORE_PASSWORD } }',
+      '    truststore: { password: { env: HIVEMQ_KEYSTORE_PASSWORD } }',
+      `clients: [{ name: ${CLIENT} }]`,
+      'nodes:',
+      ...nodeLines,
+      '',
+    ].join('\n'),
+  );
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    DEPLOY_TLS_CA_PASSWORD: password.reveal(),
+    HIVEMQ_KEYSTORE_PASSWORD: password.reveal(),
+  };
+  await run(process.execPath, [BIN, 'ca', 'init', '--inventory', inventory], { cwd: dir, env });
+  await run(process.execPath, [BIN, 'issue', '--inventory', inventory, '--out', 'out'], { cwd: dir, env });
+  await expectCount(join(dir, 'out', 'nodes'), nodes);
+  await expectCount(join(dir, 'out', 'clients'), 1);
 }
 
 /** The article's procedure as a person runs it: one command after another. */

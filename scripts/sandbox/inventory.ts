@@ -23,39 +23,71 @@ export function writeSecrets(layout: SandboxLayout): void {
   }
 }
 
-export function sandboxInventory(layout: SandboxLayout, nodes: NodeLayout[], sshPort: number): object {
+/** A node of a test bed: its own address in its SANs, and as its listener's bind address. */
+export function nodeEntry(node: { name: string; host: string; address: string }) {
+  return {
+    name: node.name,
+    host: node.host,
+    address: node.address,
+    sans: [`DNS:${node.host}`, `IP:${node.address}`],
+    // Nodes share one network (a namespace sandbox, or the host's for containers): a listener on
+    // 0.0.0.0:8883 would collide.
+    tls: { listener: { port: MQTT_TLS_PORT, bindAddress: node.address } },
+  };
+}
+
+/**
+ * What every test bed's inventory has: a CA and store passwords from the secrets under `secrets`,
+ * HiveMQ's layout at the mount points, one client bundle; the fleet gives how to log in, how its
+ * broker runs, and its nodes.
+ */
+export function testBedInventory(parts: {
+  secrets: SandboxLayout;
+  pkiDir: string;
+  organization: string;
+  ssh: object;
+  hivemq: { serviceUser: string; restart: string; log: string };
+  plainKey?: boolean;
+  nodes: object[];
+}): object {
+  const { secrets } = parts;
   return {
     ca: {
-      dir: layout.pkiDir,
-      password: { file: secretFile(layout, 'ca') },
-      subject: { C: 'DE', ST: 'Bavaria', L: 'Landshut', O: 'deploy-tls sandbox', OU: 'Operations' },
+      dir: parts.pkiDir,
+      password: { file: secretFile(secrets, 'ca') },
+      subject: { C: 'DE', ST: 'Bavaria', L: 'Landshut', O: parts.organization, OU: 'Operations' },
     },
     defaults: {
-      ssh: { user: 'root', port: sshPort, privateKey: layout.sshKey, knownHosts: layout.knownHosts },
-      hivemq: {
-        // hivemq.edition and cluster.tls stay auto: the nodes' CE schema and jar say Community Edition.
-        home: MOUNT_POINTS.home,
-        // The sandbox JVM runs as root and the machine has no `hivemq` group to own keystores.
-        serviceUser: 'root',
-        restart: `${SERVICE_SCRIPT} restart`,
-        log: BROKER_LOG,
-      },
+      ssh: parts.ssh,
+      // hivemq.edition and cluster.tls stay auto: the nodes' CE schema and jar say Community Edition.
+      hivemq: { home: MOUNT_POINTS.home, ...parts.hivemq },
       tls: {
         dir: MOUNT_POINTS.ssl,
-        keystore: { password: { file: secretFile(layout, 'keystore') } },
-        truststore: { password: { file: secretFile(layout, 'truststore') } },
+        keystore: { password: { file: secretFile(secrets, 'keystore') } },
+        truststore: { password: { file: secretFile(secrets, 'truststore') } },
       },
     },
-    clients: [{ name: 'mqtt-client', password: { file: secretFile(layout, 'client') } }],
-    nodes: nodes.map((node) => ({
-      name: node.name,
-      host: node.host,
-      address: node.address,
-      sans: [`DNS:${node.host}`, `IP:${node.address}`],
-      // All nodes share one network namespace: a listener on 0.0.0.0:8883 would collide.
-      tls: { listener: { port: MQTT_TLS_PORT, bindAddress: node.address } },
-    })),
+    clients: [
+      {
+        name: 'mqtt-client',
+        password: { file: secretFile(secrets, 'client') },
+        ...(parts.plainKey ? { plainKey: true } : {}),
+      },
+    ],
+    nodes: parts.nodes,
   };
+}
+
+export function sandboxInventory(layout: SandboxLayout, nodes: NodeLayout[], sshPort: number): object {
+  return testBedInventory({
+    secrets: layout,
+    pkiDir: layout.pkiDir,
+    organization: 'deploy-tls sandbox',
+    ssh: { user: 'root', port: sshPort, privateKey: layout.sshKey, knownHosts: layout.knownHosts },
+    // The sandbox JVM runs as root and the machine has no `hivemq` group to own keystores.
+    hivemq: { serviceUser: 'root', restart: `${SERVICE_SCRIPT} restart`, log: BROKER_LOG },
+    nodes: nodes.map(nodeEntry),
+  });
 }
 
 export function writeInventory(layout: SandboxLayout, nodes: NodeLayout[], sshPort: number): void {

@@ -29,15 +29,8 @@ import {
   waitUntilServing,
   writeBrokerHome,
 } from './broker.js';
-import { secretFile } from './inventory.js';
-import {
-  HOST_DOMAIN,
-  MOUNT_POINTS,
-  MQTT_TLS_PORT,
-  type NodeLayout,
-  type SandboxLayout,
-  sandboxNet,
-} from './layout.js';
+import { testBedInventory, nodeEntry as testBedNode } from './inventory.js';
+import { HOST_DOMAIN, type NodeLayout, type SandboxLayout, sandboxNet } from './layout.js';
 import { type Bind, holderPid, inNamespace, startHolder, stopHolder } from './namespace.js';
 import { recordedPid, terminate, waitFor } from './processes.js';
 import { ensureClientKey } from './sshd.js';
@@ -477,36 +470,14 @@ Host bastion*
 
 export function reachInventory(layout: SandboxLayout, reach: ReachLayout): object {
   const { pp, sudo, cert } = reach.nodes;
-  const nodeEntry = (n: ReachNode, ssh: object) => ({
-    name: n.name,
-    host: n.layout.host,
-    address: n.address,
-    sans: [`DNS:${n.layout.host}`, `IP:${n.address}`],
-    tls: { listener: { port: MQTT_TLS_PORT, bindAddress: n.address } },
-    ssh,
-  });
-  return {
-    ca: {
-      dir: layout.pkiDir,
-      password: { file: secretFile(layout, 'ca') },
-      subject: { C: 'DE', ST: 'Bavaria', L: 'Landshut', O: 'deploy-tls sandbox', OU: 'Operations' },
-    },
-    defaults: {
-      ssh: { configFile: reach.sshConfig, knownHosts: reach.knownHosts, privateKey: layout.sshKey },
-      hivemq: {
-        home: MOUNT_POINTS.home,
-        edition: 'community',
-        serviceUser: 'root',
-        restart: `${SERVICE_SCRIPT} restart`,
-        log: BROKER_LOG,
-      },
-      tls: {
-        dir: MOUNT_POINTS.ssl,
-        keystore: { password: { file: secretFile(layout, 'keystore') } },
-        truststore: { password: { file: secretFile(layout, 'truststore') } },
-      },
-    },
-    clients: [{ name: 'mqtt-client', password: { file: secretFile(layout, 'client') }, plainKey: true }],
+  const nodeEntry = (n: ReachNode, ssh: object) => ({ ...testBedNode({ ...n, host: n.layout.host }), ssh });
+  return testBedInventory({
+    secrets: layout,
+    pkiDir: layout.pkiDir,
+    organization: 'deploy-tls sandbox',
+    ssh: { configFile: reach.sshConfig, knownHosts: reach.knownHosts, privateKey: layout.sshKey },
+    hivemq: { serviceUser: 'root', restart: `${SERVICE_SCRIPT} restart`, log: BROKER_LOG },
+    plainKey: true,
     nodes: [
       nodeEntry(pp, {
         proxyJump: 'bastion1',
@@ -526,7 +497,7 @@ export function reachInventory(layout: SandboxLayout, reach: ReachLayout): objec
         privateKey: reach.certKey,
       }),
     ],
-  };
+  });
 }
 
 function writeReachFiles(layout: SandboxLayout, reach: ReachLayout): void {

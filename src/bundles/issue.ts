@@ -27,8 +27,8 @@ export interface BundleRequest {
   /** The folder the files go to (made 0700 when missing). */
   out: string;
   now: Date;
-  /** A key generated ahead; otherwise one of keyType is made. */
-  key?: KeyPair;
+  /** A key generated ahead, or still being generated; otherwise one of keyType is made. */
+  key?: KeyPair | Promise<KeyPair>;
 }
 
 export interface BundleResult {
@@ -45,6 +45,17 @@ export async function issueNodeBundle(
   ca: CertificateAuthority,
   request: BundleRequest & { sans: readonly string[] },
 ): Promise<BundleResult> {
+  const issueRequest = nodeIssueRequest(ca, request);
+  await prepareOut(request.out);
+  const issued = await ca.issue(issueRequest);
+  return write(issued, request, nodeBundle(issued, bundleOptions(request)));
+}
+
+/** What the CA is asked for a node: CN = its first DNS SAN (refused without one), its SANs, key and days. */
+export function nodeIssueRequest(
+  ca: CertificateAuthority,
+  request: Pick<BundleRequest, 'name' | 'keyType' | 'days' | 'now' | 'key'> & { sans: readonly string[] },
+): IssueRequest {
   const sans = parseSans(request.sans, '--san');
   const firstDns = sans.find((san) => san.type === 'dns');
   if (!firstDns) {
@@ -52,8 +63,7 @@ export async function issueNodeBundle(
       hint: 'the first DNS SAN becomes the CN: add --san DNS:<name clients use>',
     });
   }
-  await prepareOut(request.out);
-  const issued = await ca.issue({
+  return {
     profile: 'node',
     name: request.name,
     subject: ca.leafSubject(firstDns.value),
@@ -62,8 +72,7 @@ export async function issueNodeBundle(
     key: request.key,
     days: request.days,
     now: request.now,
-  });
-  return write(issued, request, nodeBundle(issued, bundleOptions(request)));
+  };
 }
 
 /** A client certificate (CN = its name) with Java stores and PEM files. */

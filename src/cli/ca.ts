@@ -2,11 +2,9 @@
 // intermediate across the fleet.
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { caInit, caShow } from '../commands/ca.js';
-import { rollover } from '../commands/rollover.js';
 import { UsageError } from '../errors.js';
-import { loadInventory } from '../inventory/load.js';
-import { DEFAULT_CA_SUBJECT, parseSubject } from '../pki/index.js';
+import { DEFAULT_CA_SUBJECT, parseSubject } from '../pki/names.js';
+import { CANARY_THEN_ALL } from '../rollout/batches.js';
 import {
   type CliIo,
   caDirOption,
@@ -18,7 +16,6 @@ import {
   rolloutSettings,
 } from './options.js';
 import { renderCaSummary } from './render.js';
-import { renderReport } from './render-rollout.js';
 import { caPasswordSpec, inventorySecretResolver, requiredSecret } from './secrets.js';
 
 interface RolloverFlags extends FleetFlags {
@@ -47,16 +44,19 @@ export function addCaCommands(program: Command, io: CliIo): void {
     .addOption(caDirOption())
     .option('--json', 'print JSON')
     .action(async (flags: { caDir: string; json?: boolean }) => {
+      const { caShow } = await import('../commands/ca.js');
       const summary = await caShow({ dir: flags.caDir, now: io.clock.now() });
       io.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderCaSummary(summary));
     });
 
+  // Each phase only hot-reloads stores: one canary node, then the others at once.
   fleetOptions(
     ca
       .command('rollover')
       .description(
         'replace the intermediate CA on every node: trust both, re-issue, drop the old one (resumable)',
       ),
+    CANARY_THEN_ALL,
   )
     .option('--certificate <file>', "the offline root's certificate for the CSR a previous run wrote")
     .option('--until <phase>', 'stop after a phase: trusted | reissued')
@@ -64,11 +64,16 @@ export function addCaCommands(program: Command, io: CliIo): void {
       if (flags.until && flags.until !== 'trusted' && flags.until !== 'reissued') {
         throw new UsageError(`--until ${flags.until}: choose trusted or reissued`);
       }
+      const settings = rolloutSettings(flags, io);
       const inventory = await inventoryFrom(flags, 'ca rollover', io);
+      const [{ rollover }, { renderReport }] = await Promise.all([
+        import('../commands/rollover.js'),
+        import('./render-rollout.js'),
+      ]);
       const log = (line: string) => io.stdout.write(`${line}\n`);
       const report = await rollover(
-        { ...rolloutSettings(flags, io, inventory), certificate: flags.certificate, until: flags.until },
-        fleetDeps(io),
+        { ...settings, inventory, certificate: flags.certificate, until: flags.until },
+        await fleetDeps(io),
         log,
       );
       for (const step of report.steps) log(`\n${step.phase}\n${renderReport(step.report)}`);
@@ -83,6 +88,12 @@ export function addCaCommands(program: Command, io: CliIo): void {
         );
         return;
       }
+      if (report.limited) {
+        log(
+          `✔ phase ${report.limited} done on the nodes --limit selects; run without --limit to finish it on every node`,
+        );
+        return;
+      }
       log(
         report.phase === 'done'
           ? '✔ rollover done: every node serves and trusts the new intermediate only'
@@ -94,12 +105,14 @@ export function addCaCommands(program: Command, io: CliIo): void {
 async function initFromFlags(flags: { caDir: string; subject?: string; caPasswordFile?: string }, io: CliIo) {
   const subject = flags.subject ? parseSubject(flags.subject, '--subject') : DEFAULT_CA_SUBJECT;
   const password = await requiredSecret(caPasswordSpec(flags.caPasswordFile), io, true);
+  const { caInit } = await import('../commands/ca.js');
   return caInit({ dir: flags.caDir, subject, password, now: io.clock.now() });
 }
 
 async function initFromInventory(file: string, io: CliIo) {
-  const inventory = await loadInventory(file, io.env);
+  const inventory = await inventoryFrom({ inventory: file }, 'ca init', io);
   const password = await inventorySecretResolver(io)(inventory.ca.password, 'CA password');
   const subject = Object.keys(inventory.ca.subject).length > 0 ? inventory.ca.subject : DEFAULT_CA_SUBJECT;
+  const { caInit } = await import('../commands/ca.js');
   return caInit({ dir: inventory.ca.dir, subject, password, now: io.clock.now() });
 }

@@ -1,6 +1,5 @@
 // `deploy-tls inspect TARGET`: argv in, a report out as text (like `step certificate inspect`) or JSON.
 import type { Command } from 'commander';
-import { inspectTarget } from '../commands/inspect.js';
 import { DeployTlsError } from '../errors.js';
 import type { CertificateDetails } from '../inspect/certificate.js';
 import type { InspectedEntry, InspectReport } from '../inspect/inspect.js';
@@ -31,6 +30,7 @@ export function addInspectCommand(program: Command, io: CliIo): void {
     .option('--timeout <seconds>', 'with host:port: handshake timeout', positiveInt, 10)
     .option('--json', 'print JSON')
     .action(async (target: string, flags: InspectFlags) => {
+      const { inspectTarget } = await import('../commands/inspect.js');
       const report = await inspectTarget(
         { target, caDir: flags.caDir, clientBundle: flags.clientBundle, timeoutMs: flags.timeout * 1000 },
         {

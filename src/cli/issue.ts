@@ -1,11 +1,29 @@
-// `deploy-tls issue node | client`: a certificate and its keystores, written locally.
+// `deploy-tls issue node | client`: a certificate and its keystores, written locally; `issue
+// --inventory`: every node's (and client's) at once.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { BundleResult } from '../bundles/issue.js';
-import { issueClient, issueNode } from '../commands/issue.js';
-import { type KeystoreFormat, type Pkcs12Profile, storePasswords } from '../keystore/index.js';
-import { isKeyType, KEY_TYPES, type KeyType, MAX_LEAF_DAYS } from '../pki/index.js';
-import { type CliIo, caDirOption, caPasswordFileOption, collect, positiveInt } from './options.js';
-import { caPasswordSpec, optionalSecret, PASSWORD_ENV, requiredSecret } from './secrets.js';
+import type { FleetIssueResult } from '../commands/issue.js';
+import { UsageError } from '../errors.js';
+import type { KeystoreFormat, Pkcs12Profile } from '../keystore/index.js';
+import { generateKey, type KeyPair } from '../pki/keys.js';
+import { isKeyType, KEY_TYPES, type KeyType, MAX_LEAF_DAYS } from '../pki/profiles.js';
+import {
+  type CliIo,
+  caDirOption,
+  caPasswordFileOption,
+  collect,
+  inventoryFrom,
+  limitOption,
+  positiveInt,
+} from './options.js';
+import { table } from './render.js';
+import {
+  caPasswordSpec,
+  inventorySecretResolver,
+  optionalSecret,
+  PASSWORD_ENV,
+  requiredSecret,
+} from './secrets.js';
 
 function leafDays(value: string): number {
   const days = positiveInt(value);
@@ -66,8 +84,41 @@ interface IssueFlags {
   truststorePasswordFile?: string;
 }
 
+interface FleetIssueFlags {
+  inventory?: string;
+  limit?: string[];
+  out?: string;
+  json?: boolean;
+}
+
 export function addIssueCommands(program: Command, io: CliIo): void {
-  const issue = program.command('issue').description('issue certificates and write keystores locally');
+  const issue = program
+    .command('issue')
+    .description(
+      'issue certificates and write keystores locally: one node or client, or with --inventory every node',
+    )
+    .enablePositionalOptions() // `issue node --out` is the subcommand's --out, not this one's
+    .option('-i, --inventory <file>', "every node's keystore and truststore, and the client bundles")
+    .addOption(limitOption())
+    .option('--out <dir>', 'with --inventory: write to <dir>/nodes/<name> and <dir>/clients/<name>')
+    .option('--json', 'with --inventory: print JSON')
+    .action(async (flags: FleetIssueFlags) => {
+      if (!flags.inventory)
+        throw new UsageError('issue needs a command (node, client) or --inventory FILE', {
+          hint: 'deploy-tls issue --help',
+        });
+      if (!flags.out) throw new UsageError('issue --inventory needs --out DIR');
+      const inventory = await inventoryFrom(flags, 'issue', io);
+      const { issueFleet } = await import('../commands/issue.js');
+      const result = await issueFleet({
+        inventory,
+        limit: flags.limit,
+        out: flags.out,
+        resolveSecret: inventorySecretResolver(io),
+        now: io.clock.now(),
+      });
+      io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : renderFleetIssue(result));
+    });
   issueOptions(
     issue.command('node').description('a broker node certificate (serverAuth + clientAuth) and keystores'),
   )
@@ -77,7 +128,10 @@ export function addIssueCommands(program: Command, io: CliIo): void {
       collect,
     )
     .action(async (flags: IssueFlags & { san?: string[] }) => {
-      const result = await issueNode({ ...(await issueInputs(flags, io)), sans: flags.san ?? [] });
+      const key = startKey(flags.key);
+      const inputs = await issueInputs(flags, io);
+      const { issueNode } = await import('../commands/issue.js');
+      const result = await issueNode({ ...inputs, key, sans: flags.san ?? [] });
       printIssued(io, 'node', result);
     });
   issueOptions(
@@ -85,12 +139,22 @@ export function addIssueCommands(program: Command, io: CliIo): void {
   )
     .option('--plain-key', 'write the PEM private key unencrypted (mode 0600), for tools that cannot prompt')
     .action(async (flags: IssueFlags & { plainKey?: boolean }) => {
-      const result = await issueClient({
-        ...(await issueInputs(flags, io)),
-        plainKey: flags.plainKey ?? false,
-      });
+      const key = startKey(flags.key);
+      const inputs = await issueInputs(flags, io);
+      const { issueClient } = await import('../commands/issue.js');
+      const result = await issueClient({ ...inputs, key, plainKey: flags.plainKey ?? false });
       printIssued(io, 'client', result);
     });
+}
+
+/**
+ * The key is the slowest part of issuing one certificate: it is generated on libuv's thread pool
+ * while this thread reads the passwords, loads the CA code and opens the CA.
+ */
+function startKey(type: KeyType): Promise<KeyPair> {
+  const key = generateKey(type);
+  key.catch(() => undefined); // awaited once the rest is ready; a refused input comes first
+  return key;
 }
 
 async function issueInputs(flags: IssueFlags, io: CliIo) {
@@ -122,6 +186,7 @@ async function issueInputs(flags: IssueFlags, io: CliIo) {
     ),
     io,
   );
+  const { storePasswords } = await import('../keystore/index.js');
   const passwords = storePasswords(flags.format, { keystore, key, truststore }); // refuses before the CA is asked
   return {
     caDir: flags.caDir,
@@ -148,4 +213,19 @@ function printIssued(io: CliIo, what: string, result: BundleResult) {
     ...result.files.map((file) => `    ${file}`),
   ];
   io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function renderFleetIssue(result: FleetIssueResult): string {
+  const rows = [...result.nodes, ...result.clients].map((bundle) => [
+    bundle.name,
+    bundle.serial,
+    bundle.notAfter.toISOString().slice(0, 10),
+    bundle.files[0]?.replace(/\/[^/]*$/, '') ?? '-',
+  ]);
+  const count = `${result.nodes.length} node${result.nodes.length === 1 ? '' : 's'}`;
+  const clients =
+    result.clients.length > 0
+      ? ` and ${result.clients.length} client bundle${result.clients.length === 1 ? '' : 's'}`
+      : '';
+  return `✔ issued ${count}${clients}\n\n${table(['name', 'serial', 'expires', 'folder'], rows).join('\n')}\n`;
 }

@@ -2,8 +2,8 @@
 // The one exit: the process's streams, environment and clock go in, an exit code comes out.
 import { systemClock } from '../clock.js';
 import { ExitCode } from '../errors.js';
+import { VERSION } from '../version.js';
 import type { CliIo } from './options.js';
-import { run } from './run.js';
 
 process.on('SIGINT', () => {
   process.stderr.write('\n✖ interrupted\n');
@@ -23,4 +23,11 @@ const io: CliIo = {
   onTerminate: (handler) => process.once('SIGTERM', handler),
   kill: (signal) => process.kill(process.pid, signal),
 };
-process.exitCode = await run(process.argv.slice(2), io);
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  // The version needs nothing else: answered before the command-line parser and commands load.
+  io.stdout.write(`${VERSION}\n`);
+} else {
+  const { run } = await import('./run.js');
+  process.exitCode = await run(argv, io);
+}

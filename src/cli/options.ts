@@ -1,11 +1,13 @@
 // What every command shares: the process's edges as a value, small option parsers, and the options
 // and side effects of the fleet commands (rollout, plan, rotate, ca rollover, verify, status).
+// Only commander and small modules load here: `--help`, `--version` and the local commands must not
+// wait for SSH, MQTT or listr2, so what a command runs is imported inside its action.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { hookRunner } from '../alerts/hooks.js';
 import type { Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
-import { type Inventory, loadInventory } from '../inventory/load.js';
-import { createSshConnector, localContext } from '../remote/connector.js';
+import type { Inventory } from '../inventory/load.js';
+import { parseBatchSpec, parseMaxFail } from '../rollout/batches.js';
 import type { RolloutDeps, RolloutOptions } from '../rollout/rollout.js';
 import type { RendererName } from '../tasks/stage.js';
 import { inventorySecretResolver, PASSWORD_ENV, promptSecret, type SecretIo } from './secrets.js';
@@ -56,19 +58,44 @@ export const RELOAD_TIMEOUT_MS = 35_000;
 export interface FleetFlags {
   inventory?: string;
   dryRun?: boolean;
-  batch: number;
+  batch: string;
+  maxFail?: string;
+  limit?: string[];
   concurrency: number;
   healthTimeout: number;
   acceptNewHostKeys?: boolean;
   json?: boolean;
 }
 
-/** The options of every command that changes the fleet (the rollout, plan, rotate, ca rollover). */
-export function fleetOptions(command: Command): Command {
+/** `--limit`, on every command that works on the inventory's nodes. */
+export function limitOption(): Option {
+  return new Option(
+    '-l, --limit <pattern>',
+    'only these nodes: names, groups, wildcards; "a,b" either, "a:!b" without b, "a:&b" in both (repeatable)',
+  ).argParser(collectPatterns);
+}
+
+/** Repeated `--limit` values add up, as terms of one pattern. */
+const collectPatterns = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The options of every command that changes the fleet (the rollout, plan, rotate, ca rollover).
+ * `batch` is the default batch list: restarts go one node at a time, hot reloads canary first.
+ */
+export function fleetOptions(command: Command, batch: string): Command {
   return command
     .option('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
     .option('--dry-run', 'print the plan and change nothing (same as `plan`)')
-    .option('--batch <n>', 'nodes restarted at once', positiveInt, 1)
+    .addOption(limitOption())
+    .option(
+      '--batch <sizes>',
+      'nodes changed at once: a number, a percentage, or a list such as 1,25%,100% (canary first)',
+      batch,
+    )
+    .option(
+      '--max-fail <n|p%>',
+      'go on to the next batch past this many failed nodes, or past this share of a batch',
+    )
     .option('--concurrency <n>', 'nodes connected and read at once', positiveInt, 10)
     .option(
       '--health-timeout <seconds>',
@@ -89,18 +116,19 @@ export async function inventoryFrom(
   io: CliIo,
 ): Promise<Inventory> {
   if (!flags.inventory) throw new UsageError(`${command} needs --inventory FILE`);
+  const { loadInventory } = await import('../inventory/load.js');
   return loadInventory(flags.inventory, io.env);
 }
 
-/** The rollout's settings from a fleet command's flags. */
-export function rolloutSettings(
-  flags: FleetFlags,
-  io: CliIo,
-  inventory: Inventory,
-): Omit<RolloutOptions, 'mode'> {
+/**
+ * The rollout's settings from a fleet command's flags, read before the inventory is: a bad --batch
+ * or --max-fail stops the command before anything is read or connected.
+ */
+export function rolloutSettings(flags: FleetFlags, io: CliIo): Omit<RolloutOptions, 'mode' | 'inventory'> {
   return {
-    inventory,
-    batch: flags.batch,
+    batch: parseBatchSpec(flags.batch),
+    maxFail: flags.maxFail === undefined ? undefined : parseMaxFail(flags.maxFail),
+    limit: flags.limit,
     concurrency: flags.concurrency,
     healthTimeoutMs: flags.healthTimeout * 1000,
     reloadTimeoutMs: RELOAD_TIMEOUT_MS,
@@ -110,9 +138,9 @@ export function rolloutSettings(
 }
 
 /** SSH, password references, the clock and hooks: the side effects fleet commands get. */
-export function fleetDeps(io: CliIo): RolloutDeps {
+export async function fleetDeps(io: CliIo): Promise<RolloutDeps> {
   return {
-    connect: sshConnect(io),
+    connect: await sshConnect(io),
     resolveSecret: inventorySecretResolver(io),
     clock: io.clock,
     fault: faultSeam(io),
@@ -124,7 +152,8 @@ export function fleetDeps(io: CliIo): RolloutDeps {
  * One SSH connector per command run: it holds the connections to jump hosts that the nodes behind
  * them share, and asks on the terminal for a key passphrase the inventory does not name.
  */
-export function sshConnect(io: CliIo): RolloutDeps['connect'] {
+export async function sshConnect(io: CliIo): Promise<RolloutDeps['connect']> {
+  const { createSshConnector, localContext } = await import('../remote/connector.js');
   const connector = createSshConnector({
     local: localContext(io.env),
     path: io.env.PATH ?? '/usr/bin:/bin',

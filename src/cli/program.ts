@@ -1,6 +1,7 @@
 // argv → one command call: the program and its command groups. Each group's file parses its own
 // options and calls one command; the work happens below cli/.
 import { Command } from 'commander';
+import { VERSION } from '../version.js';
 import { addCaCommands } from './ca.js';
 import { addCompletionCommand } from './completion.js';
 import { addInspectCommand } from './inspect.js';
@@ -16,7 +17,7 @@ export function buildProgram(io: CliIo): Command {
     .description(
       'Roll mutual TLS out to HiveMQ brokers over SSH, keep certificates fresh, prove clients connect.',
     )
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions(); // root options (the rollout's) stay apart from a subcommand's
 

@@ -40,6 +40,7 @@ export function renderPlan(plan: Plan, clients: readonly ClientBundleResult[] = 
       );
     }
     if (node.restartReason) lines.push(`  restart to put the files in effect: ${node.restartReason}`);
+    for (const warning of node.warnings) lines.push(`  ! ${warning}`);
     if (node.recordServed)
       lines.push(
         `  record in the ledger: it serves our certificate ${node.recordServed}, which the ledger lacks`,
@@ -79,6 +80,8 @@ export function renderReport(report: RolloutReport): string {
       : '';
     lines.push(`client ${client.name}: ${what}; bundle in ${client.out}${hook}`);
   }
+  for (const planned of report.plan.nodes)
+    for (const warning of planned.warnings) lines.push(`! ${planned.node}: ${warning}`);
   for (const n of report.nodes) {
     if (n.error)
       lines.push('', `✖ ${n.node}: ${n.error.message}`, ...(n.error.hint ? [`  → ${n.error.hint}`] : []));
@@ -104,6 +107,7 @@ export function reportJson(report: RolloutReport): string {
         configChanged: n.config.changed,
         restartReason: n.restartReason,
         recordServed: n.recordServed,
+        warnings: n.warnings,
       })),
     },
     null,
@@ -131,6 +135,7 @@ export function rolloutFailure(report: RolloutReport): DeployTlsError | undefine
   return new DeployTlsError(
     [`rollout stopped: ${bad.map((n) => `${n.node} ${n.status}`).join(', ')}`, ...details].join('\n'),
     {
+      // Untouched nodes are the ones in the batches after the failure.
       hint: untouched
         ? 'the nodes after it were not touched; fix the cause and run the same command again'
         : 'fix the cause and run the same command again; the other nodes keep what they took',

@@ -1,6 +1,7 @@
 // Everything the CLI prints about results and errors. One place, so the format stays one format.
 import { DeployTlsError, InventoryError } from '../errors.js';
-import { type CaSummary, type CertificateSummary, LEAF_DAYS } from '../pki/index.js';
+import type { CaSummary, CertificateSummary } from '../pki/inspect.js';
+import { LEAF_DAYS } from '../pki/profiles.js';
 
 export function renderError(error: unknown, debug: boolean): string {
   if (error instanceof DeployTlsError) {

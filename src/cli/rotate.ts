@@ -7,9 +7,8 @@ import { formatCommandLine } from '../alerts/command-line.js';
 import { rotateProgram } from '../alerts/systemd.js';
 import { UsageError } from '../errors.js';
 import { isRenewalWindow, RENEWAL_WINDOW_HINT } from '../pki/renewal.js';
-import { rollout } from '../rollout/rollout.js';
-import { parseJitter, parseSchedule, runSchedule } from '../schedule/schedule.js';
-import { crontabLine, systemdUnits, type UnitOptions } from '../schedule/units.js';
+import { CANARY_THEN_ALL } from '../rollout/batches.js';
+import type { UnitOptions } from '../schedule/units.js';
 import { hookOption, type RotationRecord, remembering, runRotationHook } from './hooks.js';
 import {
   type CliIo,
@@ -20,7 +19,6 @@ import {
   rolloutSettings,
 } from './options.js';
 import { checkPrometheus, prometheusOption, recordRun, settle } from './outputs.js';
-import { renderRollout, rolloutFailure } from './render-rollout.js';
 
 interface RotateFlags extends FleetFlags {
   renewBefore?: string;
@@ -36,16 +34,18 @@ interface RotateFlags extends FleetFlags {
 }
 
 export function addRotateCommand(program: Command, io: CliIo): void {
+  // A hot reload drops no connection: one canary node, then the others at once.
   fleetOptions(
     program
       .command('rotate')
       .description('renew certificates before they expire, without restarts (HiveMQ reloads keystores)'),
+    CANARY_THEN_ALL,
   )
     .option(
       '--renew-before <window>',
       'renew what expires within this window: days ("30d") or a share of the lifetime ("33%")',
     )
-    .option('--nodes <names>', 'only these nodes, comma-separated')
+    .option('--nodes <names>', 'the older name of --limit')
     .option('--force', 'renew every selected certificate, due or not')
     .option('--schedule <cron>', 'keep running and rotate at these times, e.g. "0 3 * * *"')
     .option('--jitter <duration>', 'with --schedule: start up to this much later (e.g. 10m)')
@@ -56,6 +56,11 @@ export function addRotateCommand(program: Command, io: CliIo): void {
     .addOption(hookOption('--on-failure', io))
     .action(async (flags: RotateFlags) => {
       if (!flags.inventory) throw new UsageError('rotate needs --inventory FILE');
+      if (flags.nodes !== undefined) {
+        if (flags.limit) throw new UsageError('--nodes is the older name of --limit: give one of them');
+        flags.limit = [flags.nodes];
+      }
+      rolloutSettings(flags, io); // a bad --batch or --max-fail is refused before anything runs
       if (flags.renewBefore && !isRenewalWindow(flags.renewBefore)) {
         throw new UsageError(`--renew-before "${flags.renewBefore}" is not ${RENEWAL_WINDOW_HINT}`);
       }
@@ -68,6 +73,8 @@ export function addRotateCommand(program: Command, io: CliIo): void {
         return;
       }
       const once = () => rotateOnce(flags, io, log);
+      const { parseJitter, parseSchedule, runSchedule } = await import('../schedule/schedule.js');
+      const { crontabLine, systemdUnits } = await import('../schedule/units.js');
       const cron = parseSchedule(flags.schedule);
       const jitterMs = flags.jitter ? parseJitter(flags.jitter) : 0;
       if (flags.printSystemd || flags.printCron) {
@@ -119,12 +126,16 @@ async function rotateOnce(flags: RotateFlags, io: CliIo, log: (line: string) => 
 
 async function rotation(flags: RotateFlags, io: CliIo, record: RotationRecord): Promise<boolean> {
   const inventory = await inventoryFrom(flags, 'rotate', io);
-  const deps = fleetDeps(io);
+  const [{ rollout }, { renderRollout, rolloutFailure }] = await Promise.all([
+    import('../rollout/rollout.js'),
+    import('./render-rollout.js'),
+  ]);
+  const deps = await fleetDeps(io);
   const report = await rollout(
     {
-      ...rolloutSettings(flags, io, inventory),
+      ...rolloutSettings(flags, io),
+      inventory,
       mode: flags.dryRun ? 'plan' : 'apply',
-      nodes: flags.nodes?.split(',').map((name) => name.trim()),
       rotate: { renewBefore: flags.renewBefore, force: flags.force ?? false },
     },
     { ...deps, resolveSecret: remembering(deps.resolveSecret, record.secrets) },
@@ -148,7 +159,9 @@ function unitOptions(flags: RotateFlags, io: CliIo, jitterMs: number) {
   });
   const args = [
     ...(flags.renewBefore ? ['--renew-before', flags.renewBefore] : []),
-    ...(flags.nodes ? ['--nodes', flags.nodes] : []),
+    ...(flags.limit ?? []).flatMap((pattern) => ['--limit', pattern]),
+    ...(flags.batch !== CANARY_THEN_ALL ? ['--batch', flags.batch] : []),
+    ...(flags.maxFail ? ['--max-fail', flags.maxFail] : []),
     ...(flags.force ? ['--force'] : []),
     ...(flags.prometheus ? ['--prometheus', resolve(io.cwd, flags.prometheus)] : []),
     ...(flags.onSuccess ? ['--on-success', formatCommandLine(flags.onSuccess)] : []),

@@ -1,15 +1,14 @@
 // `deploy-tls status`: per node what is deployed and served, and for how long.
 import type { Command } from 'commander';
-import { status } from '../commands/status.js';
 import { DeployTlsError } from '../errors.js';
-import { loadInventory } from '../inventory/load.js';
-import { type CliIo, positiveInt, rendererFor, sshConnect } from './options.js';
+import { type CliIo, inventoryFrom, limitOption, positiveInt, rendererFor, sshConnect } from './options.js';
 import { htmlOption, pageTitle, prometheusOption, recordedAction, writePage } from './outputs.js';
 import { renderStatus, statusMetrics, statusPage } from './render-status.js';
 import { inventorySecretResolver } from './secrets.js';
 
 interface StatusFlags {
   inventory: string;
+  limit?: string[];
   concurrency: number;
   acceptNewHostKeys?: boolean;
   json?: boolean;
@@ -22,6 +21,7 @@ export function addStatusCommand(program: Command, io: CliIo): void {
     .command('status')
     .description('per node: deployed serial, SANs, expiry, days left, served = deployed?, client-auth mode')
     .requiredOption('-i, --inventory <file>', 'the inventory of broker nodes (YAML)')
+    .addOption(limitOption())
     .option('--concurrency <n>', 'nodes read at once', positiveInt, 10)
     .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts')
     .option('--json', 'print JSON')
@@ -29,15 +29,21 @@ export function addStatusCommand(program: Command, io: CliIo): void {
     .addOption(htmlOption())
     .action(
       recordedAction('status', io, async (flags: StatusFlags, observe) => {
-        const inventory = await loadInventory(flags.inventory, io.env);
+        const inventory = await inventoryFrom(flags, 'status', io);
+        const { status } = await import('../commands/status.js');
         const report = await status(
           {
             inventory,
+            limit: flags.limit,
             concurrency: flags.concurrency,
             renderer: rendererFor(flags, io),
             acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
           },
-          { connect: sshConnect(io), resolveSecret: inventorySecretResolver(io), now: () => io.clock.now() },
+          {
+            connect: await sshConnect(io),
+            resolveSecret: inventorySecretResolver(io),
+            now: () => io.clock.now(),
+          },
         );
         observe(statusMetrics(report));
         if (flags.html)

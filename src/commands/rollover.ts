@@ -32,6 +32,8 @@ export interface RolloverReport {
   phase: RolloverPhase | 'done';
   /** Set when an offline root must sign: where the CSR is. */
   csr?: string;
+  /** Set when --limit ran a phase on some nodes only: that phase, which stays the one to finish. */
+  limited?: string;
   steps: { phase: string; report: RolloutReport }[];
 }
 
@@ -84,9 +86,14 @@ export async function rollover(
     }
   };
 
+  // A phase is done once every node took it: with --limit only the selected nodes did, so the
+  // state stays where it is and a run without --limit finishes the phase (the others plan nothing).
+  const limited = (options.limit?.length ?? 0) > 0;
   if (state.phase === 'created') {
     const { next, old } = await rolloverCertificates(layout, state);
-    await phase('1/3: trust the old and the new intermediate', [next, old], false);
+    const name = '1/3: trust the old and the new intermediate';
+    await phase(name, [next, old], false);
+    if (limited) return { phase: state.phase, limited: name, steps };
     state = { ...state, phase: 'trusted' };
     await writeRolloverState(layout, state);
     if (options.until === 'trusted') return { phase: state.phase, steps };
@@ -97,13 +104,17 @@ export async function rollover(
     const { next, old } = await rolloverCertificates(layout, state);
     // Certificates from the old intermediate now read as "issued by another CA": re-issued, and a
     // resumed run skips nodes already done.
-    await phase('2/3: re-issue node certificates from the new intermediate', [next, old], false);
+    const name = '2/3: re-issue node certificates from the new intermediate';
+    await phase(name, [next, old], false);
+    if (limited) return { phase: state.phase, limited: name, steps };
     state = { ...state, phase: 'reissued' };
     await writeRolloverState(layout, state);
     if (options.until === 'reissued') return { phase: state.phase, steps };
   }
   const { next } = await rolloverCertificates(layout, state);
-  await phase('3/3: drop the old intermediate from truststores', [next], false);
+  const name = '3/3: drop the old intermediate from truststores';
+  await phase(name, [next], false);
+  if (limited) return { phase: state.phase, limited: name, steps };
   await finishRollover(layout);
   return { phase: 'done', steps };
 }

@@ -62,7 +62,14 @@ export interface ClientStatusRow {
 }
 
 export async function status(
-  options: { inventory: Inventory; concurrency: number; renderer: RendererName; acceptNewHostKeys: boolean },
+  options: {
+    inventory: Inventory;
+    /** `--limit` patterns; every node when absent. */
+    limit?: readonly string[];
+    concurrency: number;
+    renderer: RendererName;
+    acceptNewHostKeys: boolean;
+  },
   deps: { connect(target: SshTarget): Promise<Remote>; resolveSecret: SecretResolver; now(): Date },
 ): Promise<StatusReport> {
   const { inventory } = options;
@@ -70,7 +77,12 @@ export async function status(
   const layout = caLayout(inventory.ca.dir);
   const ca = await inspectCa(layout.dir, now);
   const ledger = lastDeployed(await readLedger(layout.dir));
-  const targets = await selectTargets(inventory, undefined, deps.resolveSecret, options.acceptNewHostKeys);
+  const targets = await selectTargets(
+    inventory,
+    options.limit,
+    deps.resolveSecret,
+    options.acceptNewHostKeys,
+  );
   const trust = await readTrust(layout.dir, undefined);
   const gathered = await gather(
     targets,

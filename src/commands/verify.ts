@@ -2,6 +2,7 @@
 // the ledger says was deployed. Reads only: nothing on the nodes or in the CA changes.
 import { CaError } from '../errors.js';
 import { DEFAULT_WEBSOCKET_PATH } from '../hivemq/config.js';
+import { limitNodes } from '../inventory/limit.js';
 import type { Inventory } from '../inventory/load.js';
 import { readCaCertificates } from '../pki/ca.js';
 import { caLayout, pemChain } from '../pki/index.js';
@@ -15,6 +16,8 @@ import { type RendererName, runStage } from '../tasks/stage.js';
 
 export interface VerifyOptions {
   inventory: Inventory;
+  /** `--limit` patterns; every node when absent. */
+  limit?: readonly string[];
   concurrency: number;
   timeoutMs: number;
   renderer: RendererName;
@@ -31,6 +34,7 @@ export async function verify(
   deps: { resolveSecret: SecretResolver; now(): Date },
 ): Promise<VerifyReport> {
   const { inventory } = options;
+  const nodes = limitNodes(inventory.nodes, options.limit, inventory.file);
   const now = deps.now();
   const layout = caLayout(inventory.ca.dir);
   const caPassword = await deps.resolveSecret(inventory.ca.password, 'CA password');
@@ -46,7 +50,7 @@ export async function verify(
   const deployed = lastDeployed(await readLedger(layout.dir));
   const outcomes = await runStage(
     'Verify mutual TLS',
-    inventory.nodes,
+    nodes,
     (node) => node.name,
     async (node, update) => {
       // The matrix once per TLS listener: each one is its own way in (mqtts:// or wss://).

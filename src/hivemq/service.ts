@@ -1,6 +1,7 @@
 // Restarting HiveMQ. The exit status of the restart command proves little (DESIGN.md): the health
 // gate that follows decides whether the broker serves again.
 import { type Clock, elapsedMs } from '../clock.js';
+import { CONTROL_CLASS } from '../control.js';
 import { RemoteError } from '../errors.js';
 import { type Remote, shellQuote } from '../remote/remote.js';
 
@@ -91,8 +92,7 @@ export async function logSince(remote: Remote, log: string, mark: number, limit 
   return result.stdout;
 }
 
-const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
-const CONTROL_CHARACTERS = new RegExp(`[${CONTROL}]`, 'g');
+const CONTROL_CHARACTERS = new RegExp(`[${CONTROL_CLASS}]`, 'g');
 
 /**
  * The last ERROR and WARN lines of hivemq.log (HiveMQ's logback pattern puts the level in each

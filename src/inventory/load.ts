@@ -13,6 +13,7 @@ import type { Subject } from '../pki/names.js';
 import { formatSan, isDnsName, parseSan, type San } from '../pki/san.js';
 import { checkHostName, checkUserName, JumpSpecError, parseProxyJump } from '../remote/jump.js';
 import { BUILTIN_DEFAULTS, deepMerge, type NodeSettings, type SshSettings } from './defaults.js';
+import { groupProblems } from './limit.js';
 import { resolveListeners } from './listeners.js';
 import { type InventoryInput, inventorySchema, type SecretRef } from './schema.js';
 
@@ -23,6 +24,8 @@ export interface InventoryNode extends NodeSettings {
   /** Where SSH and MQTT connect. */
   address: string;
   sans: San[];
+  /** The inventory groups it is in, for --limit. */
+  groups: string[];
 }
 
 export interface InventoryClient {
@@ -233,9 +236,14 @@ function build(input: InventoryInput, file: string, env: NodeJS.ProcessEnv, repo
       host: raw.host,
       address: raw.address ?? raw.host,
       sans: nodeSans(raw, index, report),
+      groups: raw.groups ?? [],
       ...settings,
     };
   });
+  for (const problem of groupProblems(nodes)) {
+    const at = problem.group < 0 ? ['name'] : ['groups', problem.group];
+    report(['nodes', problem.node, ...at], problem.message);
+  }
   return {
     file: resolve(file),
     ca: {

@@ -1,5 +1,6 @@
 // The inventory's shape, once: it validates files and generates inventory.schema.json for editors.
 import { z } from 'zod';
+import { CONTROL_CLASS } from '../control.js';
 import { KEY_TYPES, MAX_LEAF_DAYS } from '../pki/profiles.js';
 import { RENEWAL_WINDOW, RENEWAL_WINDOW_HINT } from '../pki/renewal.js';
 
@@ -11,16 +12,9 @@ const port = z
 
 const nonEmpty = z.string({ error: 'expected text' }).min(1, { error: 'must not be empty' });
 
-/**
- * Characters no inventory value may hold: C0 and C1 controls and DEL (a newline would end a
- * crontab line or a shell command, an escape rewrites the operator's terminal, and XML 1.0 cannot
- * hold most of them), the Unicode line and paragraph separators, and the bidirectional formatting
- * controls (Unicode TR#9), which make a value read differently in a message or a diff from the
- * bytes that get used. Written as escapes so inventory.schema.json carries the same pattern.
- */
-const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
-const WITHOUT_CONTROL = new RegExp(`^[^${CONTROL}]*$`);
-const A_CONTROL = new RegExp(`[${CONTROL}]`);
+/** No inventory value may hold a control character (src/control.ts says which and why). */
+const WITHOUT_CONTROL = new RegExp(`^[^${CONTROL_CLASS}]*$`);
+const A_CONTROL = new RegExp(`[${CONTROL_CLASS}]`);
 
 /** "contains U+000A (a control character)": which one, since most of them print as nothing. */
 export function controlCharacterProblem(value: unknown): string | undefined {
@@ -226,12 +220,19 @@ const nodeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
 export const MAX_NODES = 1000;
 export const MAX_CLIENTS = 1000;
 
+/** No pattern characters (`*?[]!&:,`) in a group name: --limit reads those. */
+const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  error: 'a group name is letters, digits, ".", "_" and "-" (--limit reads the other characters)',
+});
+
 export const nodeSchema = z.strictObject({
   name: nodeName,
   host: text(253),
   address: text(253).optional(),
   sans: z.array(text(260)).max(100, { error: 'at most 100 SANs' }).optional(),
   ...overridable,
+  /** Groups the node is in, for --limit (as Ansible's inventory groups; a node may be in several). */
+  groups: z.array(groupName).max(100, { error: 'at most 100 groups' }).optional(),
 });
 
 /**

@@ -111,9 +111,9 @@ export interface Pbes2Key {
   iterations: number;
 }
 
-/** The password enters PBKDF2 as UTF-8, as OpenSSL and Java do. */
-export function derivePbes2Key(password: string, iterations: number, saltBytes: number): Pbes2Key {
-  const salt = randomBytes(saltBytes);
+/** The password enters PBKDF2 as UTF-8, as OpenSSL and Java do; a fresh salt of `salt` bytes, or the one given. */
+export function derivePbes2Key(password: string, iterations: number, salt: number | Uint8Array): Pbes2Key {
+  if (typeof salt === 'number') salt = randomBytes(salt);
   return { key: pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256'), salt, iterations };
 }
 
@@ -186,9 +186,40 @@ function unsupported(what: string): KeystoreError {
   });
 }
 
-function runDecipher(name: string, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer {
+export function runDecipher(name: string, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer {
   const decipher = createDecipheriv(name, key, iv);
   return Buffer.concat([decipher.update(data), decipher.final()]);
+}
+
+export interface Pbes2Parameters {
+  salt: Uint8Array;
+  iterations: number;
+  hash: HashName;
+  cipher: { name: string; keyBytes: number };
+  iv: Uint8Array;
+}
+
+/** PBES2-params (RFC 8018 A.4): the PBKDF2 salt, count and PRF, and the cipher with its IV. */
+export function pbes2Parameters(params: DerNode | undefined): Pbes2Parameters {
+  const [kdfAlg, encAlg] = sequenceOf(params, 'PBES2 parameters');
+  const [kdfOid, kdfParams] = sequenceOf(kdfAlg, 'PBES2 key derivation');
+  if (readOid(kdfOid) !== OID.pbkdf2) throw unsupported(`PBES2 key derivation ${readOid(kdfOid)}`);
+  const [salt, iterations, ...optional] = sequenceOf(kdfParams, 'PBKDF2 parameters');
+  // keyLength (INTEGER) is optional and precedes the optional prf (SEQUENCE, default hmacWithSHA1).
+  const prfNode = optional.find((node) => node.tag === Tag.sequence);
+  const prfOid = prfNode ? readOid(sequenceOf(prfNode, 'PBKDF2 prf')[0]) : OID.hmacWithSha1;
+  const hash = PRF_HASH[prfOid];
+  if (!hash) throw unsupported(`PBKDF2 prf ${prfOid}`);
+  const [cipherOid, ivNode] = sequenceOf(encAlg, 'PBES2 encryption scheme');
+  const cipher = PBES2_CIPHERS[readOid(cipherOid)];
+  if (!cipher) throw unsupported(`PBES2 cipher ${readOid(cipherOid)}`);
+  return {
+    salt: readOctetString(salt, 'PBKDF2 salt'),
+    iterations: readIterations(iterations, 'PBKDF2'),
+    hash,
+    cipher,
+    iv: readOctetString(ivNode, 'PBES2 IV'),
+  };
 }
 
 /**
@@ -207,26 +238,9 @@ export function decryptWithAlgorithm(algorithm: DerNode, data: Uint8Array, passw
     return runDecipher('des-ede3-cbc', key, iv, data);
   }
   if (scheme === OID.pbes2) {
-    const [kdfAlg, encAlg] = sequenceOf(params, 'PBES2 parameters');
-    const [kdfOid, kdfParams] = sequenceOf(kdfAlg, 'PBES2 key derivation');
-    if (readOid(kdfOid) !== OID.pbkdf2) throw unsupported(`PBES2 key derivation ${readOid(kdfOid)}`);
-    const [salt, iterations, ...optional] = sequenceOf(kdfParams, 'PBKDF2 parameters');
-    // keyLength (INTEGER) is optional and precedes the optional prf (SEQUENCE, default hmacWithSHA1).
-    const prfNode = optional.find((node) => node.tag === Tag.sequence);
-    const prfOid = prfNode ? readOid(sequenceOf(prfNode, 'PBKDF2 prf')[0]) : OID.hmacWithSha1;
-    const hash = PRF_HASH[prfOid];
-    if (!hash) throw unsupported(`PBKDF2 prf ${prfOid}`);
-    const [cipherOid, ivNode] = sequenceOf(encAlg, 'PBES2 encryption scheme');
-    const cipher = PBES2_CIPHERS[readOid(cipherOid)];
-    if (!cipher) throw unsupported(`PBES2 cipher ${readOid(cipherOid)}`);
-    const key = pbkdf2Sync(
-      Buffer.from(password, 'utf8'),
-      readOctetString(salt, 'PBKDF2 salt'),
-      readIterations(iterations, 'PBKDF2'),
-      cipher.keyBytes,
-      hash,
-    );
-    return runDecipher(cipher.name, key, readOctetString(ivNode, 'PBES2 IV'), data);
+    const p = pbes2Parameters(params);
+    const key = pbkdf2Sync(Buffer.from(password, 'utf8'), p.salt, p.iterations, p.cipher.keyBytes, p.hash);
+    return runDecipher(p.cipher.name, key, p.iv, data);
   }
   if (scheme === OID.pbeWithSha1And40BitRc2Cbc) {
     throw unsupported('pbeWithSHA1And40BitRC2-CBC (needs OpenSSL legacy provider)');

@@ -191,8 +191,8 @@ export interface IssueRequest {
   keyType?: KeyType;
   days?: number;
   now: Date;
-  /** A key generated ahead (e.g. while the CA was being created); otherwise one of keyType is made. */
-  key?: KeyPair;
+  /** A key generated ahead, or still being generated (while the CA opens); otherwise one of keyType is made. */
+  key?: KeyPair | Promise<KeyPair>;
   /** deploy-tls's own client identity (smoke/identity.ts): the one leaf that may use its reserved name. */
   smokeIdentity?: boolean;
 }
@@ -285,7 +285,7 @@ export class CertificateAuthority {
    */
   async issue(request: IssueRequest): Promise<IssuedCertificate> {
     const { sans, range } = await this.check(request);
-    const key = request.key ?? (await generateKey(request.keyType ?? LEAF_KEY_TYPE)); // in parallel with other issues
+    const key = (await request.key) ?? (await generateKey(request.keyType ?? LEAF_KEY_TYPE)); // in parallel with other issues
     const keyPem = encryptPrivateKeyPem(key.privateKey, this.password);
     return this.#serialized(async () => {
       const serial = await freshSerial(

@@ -1,8 +1,15 @@
 // Key pairs from Node's native crypto, and their encrypted PEM form at rest.
 import { createPrivateKey, generateKeyPair, type KeyObject, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
-import { octetString, sequence } from '../keystore/der.js';
-import { derivePbes2Key, encryptPbes2Aes256WithKey, type Pbes2Key } from '../keystore/pbe.js';
+import { decode, octetString, readOctetString, readOid, sequence, sequenceOf } from '../keystore/der.js';
+import { OID } from '../keystore/oids.js';
+import {
+  derivePbes2Key,
+  encryptPbes2Aes256WithKey,
+  type Pbes2Key,
+  pbes2Parameters,
+  runDecipher,
+} from '../keystore/pbe.js';
 import type { Secret } from '../secret.js';
 import type { KeyType } from './profiles.js';
 
@@ -19,9 +26,11 @@ export const KEY_AT_REST_ITERATIONS = 600_000;
 const SALT_BYTES = 16;
 
 /**
- * One derivation per password: files written with one Secret share a random salt and the derived
- * key, and each gets a random IV. A guess still costs an attacker the full PBKDF2, while issuing
- * twenty leaves costs one derivation (~0.2 s), not twenty.
+ * One derivation per password: files written with one Secret share a salt and the derived key,
+ * and each gets a random IV. A guess still costs an attacker the full PBKDF2, while issuing twenty
+ * leaves costs one derivation (~0.2 s), not twenty. The salt is fresh per process, or the one of
+ * the first key file of ours this process opened with the password (the intermediate key, when
+ * issuing): opening the CA and storing the new leaf's key then cost one derivation, not two.
  */
 const derivedKeys = new WeakMap<Secret, Pbes2Key>();
 
@@ -93,9 +102,53 @@ export function isEncryptedPem(pem: string): boolean {
   return /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem) || /^Proc-Type:\s*4,\s*ENCRYPTED\s*$/m.test(pem);
 }
 
-/** Throws whatever OpenSSL says; callers turn it into an error that names the file. */
+/**
+ * Throws whatever OpenSSL (or the cipher) says; callers turn it into an error that names the file.
+ * A file in our own scheme (PBES2, PBKDF2-HMAC-SHA256 at our count or more, AES-256-CBC) is
+ * decrypted here, so the derived key can serve the next files; any other goes to OpenSSL.
+ */
 export function decryptPrivateKeyPem(pem: string, password: Secret): KeyObject {
-  return createPrivateKey({ key: pem, format: 'pem', passphrase: password.reveal() });
+  const own = ownScheme(pem);
+  if (!own) return createPrivateKey({ key: pem, format: 'pem', passphrase: password.reveal() });
+  const cached = derivedKeys.get(password);
+  const reuse = cached && cached.iterations === own.iterations && Buffer.from(cached.salt).equals(own.salt);
+  const derived = reuse ? cached : derivePbes2Key(password.reveal(), own.iterations, own.salt);
+  const key = createPrivateKey({
+    key: runDecipher('aes-256-cbc', derived.key, own.iv, own.ciphertext),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  if (!cached) derivedKeys.set(password, derived); // only once it opened a key: a right password
+  return key;
+}
+
+interface OwnScheme {
+  salt: Uint8Array;
+  iterations: number;
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+/** EncryptedPrivateKeyInfo (RFC 5958 3) in the scheme encryptPrivateKeyPem writes, else undefined. */
+function ownScheme(pem: string): OwnScheme | undefined {
+  const body =
+    /^-----BEGIN ENCRYPTED PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END ENCRYPTED PRIVATE KEY-----\s*$/.exec(
+      `${pem.trim()}\n`,
+    );
+  if (!body?.[1]) return undefined;
+  try {
+    const [algorithm, data] = sequenceOf(decode(Buffer.from(body[1], 'base64')), 'EncryptedPrivateKeyInfo');
+    const [scheme, params] = sequenceOf(algorithm, 'AlgorithmIdentifier');
+    if (readOid(scheme) !== OID.pbes2) return undefined;
+    const p = pbes2Parameters(params);
+    const ours = p.hash === 'sha256' && p.cipher.name === 'aes-256-cbc' && p.iv.length === 16;
+    if (!ours || p.iterations < KEY_AT_REST_ITERATIONS) {
+      return undefined;
+    }
+    return { salt: p.salt, iterations: p.iterations, iv: p.iv, ciphertext: readOctetString(data) };
+  } catch {
+    return undefined; // not ours, or not DER at all: OpenSSL reads it, or says why not
+  }
 }
 
 /** The WebCrypto algorithm a key signs or is described with; CA keys sign with SHA-256, as the article's -md sha256. */

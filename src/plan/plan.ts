@@ -2,6 +2,7 @@
 // node what to change and why. The same inputs give the same plan; a deployed fleet plans nothing.
 // A node whose plan cannot be made (its config.xml is broken, its listener missing) is a problem of
 // that node, named, and the other nodes are planned all the same.
+import { CONTROL_CLASS } from '../control.js';
 import { DeployTlsError, InputError } from '../errors.js';
 import { readTlsListeners } from '../hivemq/config.js';
 import { ENVIRONMENT_FILE_MODE, environmentFileHolds } from '../hivemq/environment.js';
@@ -21,6 +22,8 @@ import type {
   PlanProblem,
   TlsIntent,
 } from './types.js';
+
+const CONTROL_CHARACTER = new RegExp(`[${CONTROL_CLASS}]`, 'g');
 
 export interface PlanInput {
   intent: NodeIntent;
@@ -76,7 +79,7 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
   }
   checkFiles(intent);
   const issueReasons = certificateReasons(intent, facts, now);
-  const truststoreReason = truststoreDiffers(ca, facts, intent);
+  const truststoreReason = truststoreDiffers(ca, facts);
   const desired = desiredConfig(current, intent);
   const config = configChange(intent.configPath, current, desired);
   // A config that does not validate is never written: CE would start on its defaults (plain MQTT).
@@ -133,6 +136,14 @@ function planNode(intent: NodeIntent, facts: NodeFacts, ca: CaState, now: Date):
         }
       : {}),
     environment,
+    warnings: [
+      ...(replaceKeystore
+        ? []
+        : [ownershipDiffers('keystore', facts.keystore.ownership, intent.storeOwnership)]),
+      ...(truststoreReason
+        ? []
+        : [ownershipDiffers('truststore', facts.truststore.ownership, intent.storeOwnership)]),
+    ].filter((warning): warning is string => warning !== undefined),
     action,
   };
 }
@@ -263,21 +274,17 @@ export function certificateReasons(intent: NodeIntent, fact: NodeFacts, now: Dat
     reasons.push(`key type ${cert.keyType ?? 'unknown'} → ${intent.keyType}`);
   const due = renewalReason(cert, intent.renewBefore, now);
   if (due) reasons.push(due);
-  // The keystore is written only with a certificate in it: a wrong owner or mode means a new one.
-  const owned = ownershipDiffers('keystore', keystore.ownership, intent.storeOwnership);
-  if (owned) reasons.push(owned);
   return reasons;
 }
 
-function truststoreDiffers(ca: CaState, fact: NodeFacts, intent: NodeIntent): string | undefined {
+function truststoreDiffers(ca: CaState, fact: NodeFacts): string | undefined {
   const { truststore } = fact;
   if (!truststore.exists) return 'no truststore yet';
   if (!truststore.opens) return "the truststore does not open with the inventory's password";
   const wanted = new Set(ca.trusted);
   const extra = truststore.anchors.filter((anchor) => !wanted.has(anchor.fingerprint));
   const missing = ca.trusted.filter((fingerprint) => !truststore.certificates.includes(fingerprint));
-  if (extra.length === 0 && missing.length === 0)
-    return ownershipDiffers('truststore', truststore.ownership, intent.storeOwnership);
+  if (extra.length === 0 && missing.length === 0) return undefined;
   const parts = [
     ...(missing.length > 0
       ? [
@@ -295,7 +302,9 @@ function commonName(subject: string): string {
 
 /**
  * A store the broker's user cannot read (its group is not hivemq.serviceUser) fails only at the
- * next restart; one others can read gives its password-protected bytes away. Either is a change.
+ * next restart; one others can read gives its password-protected bytes away. Said in the plan, not
+ * changed on its own: a store made by hand (keytool writes 0644) is adopted as it is, and gets the
+ * inventory's owner and mode when deploy-tls next writes it.
  */
 function ownershipDiffers(
   store: 'keystore' | 'truststore',
@@ -304,8 +313,11 @@ function ownershipDiffers(
 ): string | undefined {
   if (!have) return undefined;
   if (have.owner === want.owner && have.group === want.group && have.mode === want.mode) return undefined;
-  const show = (o: FileOwnership) => `${o.owner}:${o.group} ${o.mode.toString(8).padStart(4, '0')}`;
-  return `the ${store} is ${show(have)}; the inventory asks ${show(want)}`;
+  // Names come from the node: a control character in one must not reach the operator's terminal.
+  const name = (text: string) => text.replace(CONTROL_CHARACTER, '?');
+  const show = (o: FileOwnership) =>
+    `${name(o.owner)}:${name(o.group)} ${o.mode.toString(8).padStart(4, '0')}`;
+  return `the ${store} is ${show(have)}; the inventory asks ${show(want)} (written so at its next change)`;
 }
 
 function nodeError(error: unknown, node: string): DeployTlsError {

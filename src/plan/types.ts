@@ -200,6 +200,8 @@ export interface NodePlan {
   cluster?: { secure: boolean; reason: string };
   /** Environment mode: the environment file (and systemd drop-in) to write, and why. */
   environment?: EnvironmentChange;
+  /** What is not as the inventory asks but needs no change of its own (e.g. a store's mode). */
+  warnings: string[];
   action: NodeAction;
 }
 

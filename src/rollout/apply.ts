@@ -1,7 +1,8 @@
-// Step 5: carry the plan out, node after node (`batch` at a time). Per node: issue its certificate
+// Step 5: carry the plan out, batch after batch (`--batch`, cut as Ansible's `serial` cuts hosts).
+// The nodes of a batch change at once, each gated on its own new serial; a batch with a failure
+// stops the batches after it, unless `--max-fail` allows that many. Per node: issue its certificate
 // (when the plan says so) and build the bytes, apply the change (rollout/change.ts), and record the
-// result in the ledger. The first node that fails stops the nodes after it; a node without room for
-// the change fails before that, alone.
+// result in the ledger. A node without room for the change fails before any batch, alone.
 import { keystoreBytes, truststoreBytes } from '../bundles/bundle.js';
 import type { Clock } from '../clock.js';
 import { DeployTlsError } from '../errors.js';
@@ -9,15 +10,17 @@ import type { Fault } from '../faults.js';
 import { DEFAULT_WEBSOCKET_PATH, readPlainListeners } from '../hivemq/config.js';
 import { ENVIRONMENT_FILE_MODE } from '../hivemq/environment.js';
 import { type NodeFile, requireFreeSpace, spaceNeeded } from '../hivemq/install.js';
-import { formatSan, type IssueRequest } from '../pki/index.js';
+import { formatSan, type IssueRequest, type KeyPair } from '../pki/index.js';
 import { appendLedger, type LedgerEntry } from '../pki/ledger.js';
 import { desiredConfig, desiredDropIn, desiredEnvironmentFile } from '../plan/config.js';
 import type { NodeIntent, NodePlan } from '../plan/types.js';
 import { type GateResult, type GateTarget, nodeGate } from '../smoke/gate.js';
-import { type RendererName, runStage } from '../tasks/stage.js';
+import { type RendererName, runBatchedStage } from '../tasks/stage.js';
+import { type BatchSpec, cutBatches, failuresStop, type MaxFail } from './batches.js';
 import type { Issuer } from './ca.js';
 import { applyChange, type ChangeResult } from './change.js';
 import { asNodeError, type ConnectedNode } from './gather.js';
+import { KeyQueue } from './keys.js';
 
 /** One node through the whole rollout: where it is, what it has, what it must get. */
 export interface NodeRun extends ConnectedNode {
@@ -25,13 +28,21 @@ export interface NodeRun extends ConnectedNode {
   plan: NodePlan;
 }
 
-export type NodeOutcome =
+export type NodeOutcome = (
   | { status: 'deployed'; serial: string; restarted: boolean; gate: GateResult }
-  | { status: 'rolled-back' | 'failed'; error: DeployTlsError };
+  | { status: 'rolled-back' | 'failed'; error: DeployTlsError }
+) & {
+  /** 1 for the first batch; absent for a node that failed before any batch (no room). */
+  batch?: number;
+  startedAt: Date;
+  finishedAt: Date;
+};
 
 export interface ApplySettings {
-  /** Nodes changed at once. */
-  batch: number;
+  /** How the nodes are cut into batches. */
+  batch: BatchSpec;
+  /** How many failed nodes the run goes on past; none by default. */
+  maxFail?: MaxFail;
   renderer: RendererName;
   healthTimeoutMs: number;
   /** HiveMQ re-reads keystores every 10 s; past this, a hot reload falls back to a restart. */
@@ -45,41 +56,79 @@ export interface ApplyDeps {
   fault?: Fault;
 }
 
+/** `keys` may hold keys asked for ahead, by node name. */
 export async function applyPlan(
   runs: readonly NodeRun[],
   issuer: Issuer,
   settings: ApplySettings,
   deps: ApplyDeps,
+  keys: KeyQueue<string> = new KeyQueue(),
 ): Promise<Map<NodeRun, NodeOutcome>> {
+  const { clock } = deps;
   const outcomes = new Map<NodeRun, NodeOutcome>();
   // A full disk is that node's failure, found before its certificate is issued or a file written
   // (a backup or temp file that cannot be written would leave neither the old files nor the new);
-  // the other nodes go on.
-  const roomy: NodeRun[] = [];
+  // the other nodes go on, and it counts against no batch's failure budget.
+  const roomy = new Set<NodeRun>();
   await Promise.all(
     runs.map(async (run) => {
       try {
         await requireRoom(run);
-        roomy.push(run);
+        roomy.add(run);
       } catch (error) {
-        outcomes.set(run, { status: 'failed', error: asNodeError(error, run.target) });
+        const now = clock.now();
+        outcomes.set(run, {
+          status: 'failed',
+          error: asNodeError(error, run.target),
+          startedAt: now,
+          finishedAt: now,
+        });
       }
     }),
   );
-  const stage = await runStage(
+  const batches = cutBatches(
+    runs.filter((run) => roomy.has(run)),
+    settings.batch,
+  );
+  const batchOf = new Map(batches.flatMap((batch, index) => batch.map((run) => [run, index] as const)));
+  // Once a batch's certificates are written, the next batch's keys are generated on libuv's pool
+  // while this batch waits on its nodes. Not sooner: the pool also does the CA's file writes.
+  const toPrepare = batches.map((batch) => batch.length);
+  const prepared = (index: number) => {
+    toPrepare[index] = (toPrepare[index] ?? 1) - 1;
+    if (toPrepare[index] !== 0) return;
+    for (const run of batches[index + 1] ?? []) if (run.plan.replaceKeystore) keyOf(run, keys);
+  };
+  const started = new Map<NodeRun, Date>();
+  const stage = await runBatchedStage(
     'Roll out',
-    runs.filter((run) => roomy.includes(run)),
+    batches,
     (run) => `${run.target.node.name}: ${run.plan.action}`,
     async (run, update) => {
-      const outcome = await changeNode(run, issuer, settings, deps, update);
-      outcomes.set(run, outcome);
-      if (outcome.status !== 'deployed') throw outcome.error; // shows the node as failed, stops the rest
+      started.set(run, clock.now());
+      const batch = (batchOf.get(run) ?? 0) + 1;
+      if (run.plan.replaceKeystore) update('issuing a certificate');
+      const files = await prepareFiles(run, issuer, settings, keys, clock).finally(() => prepared(batch - 1));
+      const outcome = await changeNode(run, files, issuer, settings, deps, update);
+      const times = { batch, startedAt: started.get(run) ?? clock.now(), finishedAt: clock.now() };
+      outcomes.set(run, { ...outcome, ...times });
+      if (outcome.status !== 'deployed') throw outcome.error; // shows the node as failed
     },
-    { concurrency: settings.batch, stopOnError: true, renderer: settings.renderer },
+    {
+      renderer: settings.renderer,
+      goOn: (batch, failedInRun) => !failuresStop(settings.maxFail, batch, failedInRun),
+    },
   );
   for (const result of stage) {
-    if (result.status === 'failed' && !outcomes.has(result.item))
-      outcomes.set(result.item, { status: 'failed', error: asNodeError(result.error, result.item.target) });
+    if (result.status === 'failed' && !outcomes.has(result.item)) {
+      outcomes.set(result.item, {
+        status: 'failed',
+        error: asNodeError(result.error, result.item.target),
+        batch: (batchOf.get(result.item) ?? 0) + 1,
+        startedAt: started.get(result.item) ?? clock.now(),
+        finishedAt: clock.now(),
+      });
+    }
   }
   return outcomes;
 }
@@ -102,21 +151,27 @@ function requireRoom({ remote, target, facts, intent, plan }: NodeRun): Promise<
   );
 }
 
-async function changeNode(
+const keyOf = (run: NodeRun, keys: KeyQueue<string>) =>
+  keys.key(run.target.node.name, run.target.node.tls.key);
+
+interface PreparedFiles {
+  fresh?: FreshCertificate;
+  files: NodeFile[];
+}
+
+/** The node's new certificate (when due), and every file it receives, as bytes. */
+async function prepareFiles(
   run: NodeRun,
   issuer: Issuer,
   settings: ApplySettings,
-  { clock, fault }: ApplyDeps,
-  update: (text: string) => void,
-): Promise<NodeOutcome> {
-  const { target, plan, remote } = run;
+  keys: KeyQueue<string>,
+  clock: Clock,
+): Promise<PreparedFiles> {
+  const { target, plan } = run;
   const { node, paths } = target;
-  if (plan.replaceKeystore) update('issuing a certificate');
-  const fresh = plan.replaceKeystore ? await issue(run, issuer, clock.now()) : undefined;
-  const serial = fresh?.serial ?? plan.current?.serial;
-  if (!serial)
-    throw new DeployTlsError('nothing to serve: no new and no current certificate', { node: node.name });
-
+  const fresh = plan.replaceKeystore
+    ? await issue(run, issuer, await keyOf(run, keys), clock.now())
+    : undefined;
   const { intent } = run;
   const storeFile = intent.storeOwnership;
   const files: NodeFile[] = [];
@@ -139,6 +194,25 @@ async function changeNode(
     files.push({ path: paths.config, data, ...configFile });
   }
   files.push(...environmentFiles(run));
+  return { fresh, files };
+}
+
+async function changeNode(
+  run: NodeRun,
+  { fresh, files }: PreparedFiles,
+  issuer: Issuer,
+  settings: ApplySettings,
+  { clock, fault }: ApplyDeps,
+  update: (text: string) => void,
+): Promise<
+  | { status: 'deployed'; serial: string; restarted: boolean; gate: GateResult }
+  | { status: 'rolled-back'; error: DeployTlsError }
+> {
+  const { target, plan, remote, intent } = run;
+  const { node, paths } = target;
+  const serial = fresh?.serial ?? plan.current?.serial;
+  if (!serial)
+    throw new DeployTlsError('nothing to serve: no new and no current certificate', { node: node.name });
 
   const result = await applyChange(
     {
@@ -186,11 +260,12 @@ async function changeNode(
     },
     update,
   );
-  await appendLedger(issuer.ca.layout.dir, ledgerEntry(run, serial, fresh, result, clock.now()));
   // The node is proven back on its old certificate: the one issued for this attempt never served,
-  // and index.txt says so (openssl ca and a CRL agree with the ledger).
+  // and index.txt says so (openssl ca and a CRL agree with the ledger). Revoked before the ledger
+  // line is written, so that a process killed in between leaves no valid certificate unaccounted.
   if (result.status === 'rolled-back' && fresh)
     await issuer.ca.revoke(fresh.serial, 'cessationOfOperation', clock.now());
+  await appendLedger(issuer.ca.layout.dir, ledgerEntry(run, serial, fresh, result, clock.now()));
   if (result.status === 'deployed')
     return { status: 'deployed', serial, restarted: result.restarted, gate: result.gate };
   return {
@@ -252,8 +327,11 @@ interface FreshCertificate {
   keystore: Uint8Array;
 }
 
-/** What the CA is asked for a node: CN = its first DNS SAN (else its host), its SANs, key and days. */
-export function nodeRequest(run: NodeRun, issuer: Issuer, now: Date): IssueRequest {
+/**
+ * What the CA is asked for a node: CN = its first DNS SAN (else its host), its SANs, key and days.
+ * Without `key` it is the request the run checks before any node changes.
+ */
+export function nodeRequest(run: NodeRun, issuer: Issuer, now: Date, key?: KeyPair): IssueRequest {
   const { node } = run.target;
   const firstDns = node.sans.find((san) => san.type === 'dns');
   return {
@@ -262,15 +340,16 @@ export function nodeRequest(run: NodeRun, issuer: Issuer, now: Date): IssueReque
     subject: issuer.ca.leafSubject(firstDns?.value ?? node.host),
     sans: node.sans,
     keyType: node.tls.key,
+    key,
     days: node.tls.days,
     now,
   };
 }
 
 /** The node's new certificate from the open CA, as the keystore bytes it is deployed in. */
-async function issue(run: NodeRun, issuer: Issuer, now: Date): Promise<FreshCertificate> {
+async function issue(run: NodeRun, issuer: Issuer, key: KeyPair, now: Date): Promise<FreshCertificate> {
   const { node, passwords } = run.target;
-  const issued = await issuer.ca.issue(nodeRequest(run, issuer, now));
+  const issued = await issuer.ca.issue(nodeRequest(run, issuer, now, key));
   return {
     serial: issued.serial,
     sans: issued.sans.map(formatSan),

@@ -23,6 +23,10 @@ export interface NodeReport {
   handshakeMs?: number;
   roundTripMs?: number;
   error?: DeployTlsError;
+  /** The batch the node changed in (1: the first), and when its change started and ended. */
+  batch?: number;
+  startedAt?: Date;
+  finishedAt?: Date;
 }
 
 export interface RolloutReport {
@@ -64,9 +68,12 @@ function nodeReport(run: NodeRun, outcome: NodeOutcome | undefined, applied: boo
       return { ...base, status: !applied ? 'planned' : plan.recordServed ? 'recorded' : 'unchanged' };
     return { ...base, status: applied ? 'untouched' : 'planned' };
   }
-  if (outcome.status !== 'deployed') return { ...base, status: outcome.status, error: outcome.error };
+  const timing = { batch: outcome.batch, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
+  if (outcome.status !== 'deployed')
+    return { ...base, status: outcome.status, error: outcome.error, ...timing };
   return {
     ...base,
+    ...timing,
     status: 'deployed',
     action: outcome.restarted ? 'restart' : plan.action,
     serial: outcome.serial,

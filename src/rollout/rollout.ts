@@ -1,10 +1,11 @@
 // `deploy-tls --inventory FILE`: the main job, top to bottom.
 //   targets → gather (connect, facts, what each listener serves) → plan → (plan / dry run: stop
-//   here) → open the CA → apply node by node (issue, back up, install, restart or reload, gate,
-//   roll back a failure) → client bundles → report.
+//   here) → open the CA → apply batch by batch (per node: issue, back up, install, restart or
+//   reload, gate, roll back a failure) → client bundles → report.
 // `plan` and `--dry-run` stop after the plan; `rotate` is the same job with a rotation intent
 // (certificates renewed in place, config.xml untouched). A node that cannot be read or planned is
-// that node's failure; the others go on. Only a host key that does not match stops everything.
+// that node's failure; the others go on. A host key that does not match, or a bad input found
+// while connecting, stops everything before any change.
 import type { HookRunner } from '../alerts/hooks.js';
 import type { ClientBundleResult } from '../bundles/clients.js';
 import { issueClientBundles, planClientBundles, unchangedBundle } from '../bundles/clients.js';
@@ -23,24 +24,28 @@ import type { SecretResolver } from '../secret.js';
 import { readSmokeIdentity } from '../smoke/identity.js';
 import type { RendererName } from '../tasks/stage.js';
 import { applyPlan, type NodeOutcome, type NodeRun, nodeRequest } from './apply.js';
+import type { BatchSpec, MaxFail } from './batches.js';
 import { openIssuer, readTrust } from './ca.js';
 import { type ConnectedNode, disconnect, gather, type NodeFailure } from './gather.js';
+import { KeyQueue } from './keys.js';
 import { buildReport, type RolloutReport } from './report.js';
 import { intentFor, type Rotation, selectTargets } from './targets.js';
 
 export interface RolloutOptions {
   inventory: Inventory;
   mode: 'plan' | 'apply';
-  /** Nodes changed at once. */
-  batch: number;
+  /** How the changing nodes are cut into batches (Ansible's `serial`). */
+  batch: BatchSpec;
+  /** How many failed nodes the run goes on past (Ansible's max_fail_percentage); none by default. */
+  maxFail?: MaxFail;
   /** Nodes connected and read at once. */
   concurrency: number;
   healthTimeoutMs: number;
   reloadTimeoutMs: number;
   acceptNewHostKeys: boolean;
   renderer: RendererName;
-  /** Only these nodes (by name); all when absent. */
-  nodes?: readonly string[];
+  /** Only the nodes these patterns select (`--limit`); all when absent. */
+  limit?: readonly string[];
   /** The certificates broker truststores must hold (DER); default: the active intermediate. */
   trust?: readonly Uint8Array[];
   /** Renew certificates in place, never edit config.xml. */
@@ -62,13 +67,17 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
   const now = deps.clock.now();
   const targets = await selectTargets(
     inventory,
-    options.nodes,
+    options.limit,
     deps.resolveSecret,
     options.acceptNewHostKeys,
   );
   // Every password the rollout needs is resolved before anything else, so `plan` fails as it would.
   const caPassword = await deps.resolveSecret(inventory.ca.password, 'CA password');
   const trust = await readTrust(inventory.ca.dir, options.trust);
+  // A forced rotation renews every selected node: their keys are made while the nodes are read.
+  const keys = new KeyQueue<string>();
+  if (options.mode === 'apply' && options.rotate?.force)
+    for (const { node } of targets) keys.key(node.name, node.tls.key);
   const gathered = await gather(
     targets,
     {
@@ -118,7 +127,7 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
       }),
     ];
     // A rollout of a few selected nodes leaves the client bundles alone.
-    const bundles = options.nodes
+    const bundles = options.limit?.length
       ? []
       : await planClientBundles(inventory.clients, trust.intermediate, {
           now,
@@ -164,12 +173,14 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
         issuer,
         {
           batch: options.batch,
+          maxFail: options.maxFail,
           renderer: options.renderer,
           healthTimeoutMs: options.healthTimeoutMs,
           reloadTimeoutMs: options.reloadTimeoutMs,
           trusted: trust.trusted,
         },
         { clock: deps.clock, fault: deps.fault },
+        keys,
       );
       const allDeployed =
         failed.length === 0 && [...outcomes.values()].every((outcome) => outcome.status === 'deployed');
@@ -186,6 +197,7 @@ export async function rollout(options: RolloutOptions, deps: RolloutDeps): Promi
       await issuer.ca.close();
     }
   } finally {
+    keys.drop();
     await disconnect(gathered.nodes);
   }
 }

@@ -1,13 +1,13 @@
-// Step 1: the inventory's nodes (all, or the ones named) as targets: where things live on the node,
+// Step 1: the inventory's nodes (all, or those `--limit` selects) as targets: where things live on the node,
 // its store passwords (resolved once), how to reach it, and what the plan must make true there.
 import { keystoreExtension } from '../bundles/bundle.js';
-import { UsageError } from '../errors.js';
 import type { NodePaths } from '../facts/gather.js';
 import { PENDING_FILE } from '../facts/pending.js';
 import { clusterEnabled } from '../hivemq/config.js';
 import { decideClusterTls, decideEdition } from '../hivemq/edition.js';
 import { systemdDropInPath, systemdUnit } from '../hivemq/environment.js';
 import type { ManagedListener } from '../hivemq/store-paths.js';
+import { limitNodes } from '../inventory/limit.js';
 import type { Inventory, InventoryNode } from '../inventory/load.js';
 import { type StorePasswords, storePasswords } from '../keystore/index.js';
 import { formatSan } from '../pki/index.js';
@@ -31,24 +31,15 @@ export interface Rotation {
 
 export async function selectTargets(
   inventory: Inventory,
-  names: readonly string[] | undefined,
+  limit: readonly string[] | undefined,
   resolveSecret: SecretResolver,
   acceptNewHostKeys: boolean,
 ): Promise<Target[]> {
   return Promise.all(
-    selectNodes(inventory, names).map((node) => target(node, resolveSecret, acceptNewHostKeys)),
+    limitNodes(inventory.nodes, limit, inventory.file).map((node) =>
+      target(node, resolveSecret, acceptNewHostKeys),
+    ),
   );
-}
-
-function selectNodes(inventory: Inventory, names: readonly string[] | undefined): InventoryNode[] {
-  if (!names) return inventory.nodes;
-  const unknown = names.filter((name) => !inventory.nodes.some((node) => node.name === name));
-  if (unknown.length > 0) {
-    throw new UsageError(`no node named ${unknown.join(', ')} in ${inventory.file}`, {
-      hint: `nodes: ${inventory.nodes.map((node) => node.name).join(', ')}`,
-    });
-  }
-  return inventory.nodes.filter((node) => names.includes(node.name));
 }
 
 /**

@@ -78,9 +78,10 @@ describe('nodes', () => {
         expect((await ssh(other, `test -e ${file}`)).code).toBe(1);
         expect((await fleet.exec(other, ['test', '-e', file])).code).toBe(1);
       }
-      // /opt/hivemq is per node too: each broker's config binds its own address.
+      // /opt/hivemq is per node too: each broker's config binds its own address. Read as root:
+      // once deploy-tls wrote it, config.xml holds store passwords and others may not read it.
       for (const target of nodes) {
-        expect(await sshOk(target, `grep -o '<bind-address>[^<]*' ${NODE_PATHS.configXml}`)).toContain(
+        expect(await sshOk(target, `${sudo}grep -o '<bind-address>[^<]*' ${NODE_PATHS.configXml}`)).toContain(
           target.address,
         );
       }

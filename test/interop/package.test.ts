@@ -35,6 +35,7 @@ beforeAll(() => {
   if (!tarball) throw new Error('npm pack made no tarball');
   expect(tarball.files.map((f) => f.path)).toEqual(
     expect.arrayContaining([
+      'dist/cli/bin.cjs',
       'dist/cli/main.js',
       'templates/ca-openssl.cnf',
       'templates/intermediate-openssl.cnf',
@@ -42,7 +43,7 @@ beforeAll(() => {
   );
   expect(
     tarball.files.filter(
-      (f) => !/^(dist\/.*\.js|templates\/.*|README\.md|package\.json|inventory\..*)$/.test(f.path),
+      (f) => !/^(dist\/.*\.c?js|templates\/.*|README\.md|package\.json|inventory\..*)$/.test(f.path),
     ),
   ).toEqual([]);
   execFileSync(
@@ -75,7 +76,7 @@ function installed(args: string[]) {
 describe('the packed package, installed globally', () => {
   it('is the installed copy, not the checkout', () => {
     const target = realpathSync(bin);
-    expect(target).toBe(join(realpathSync(prefix), 'lib/node_modules/deploy-tls/dist/cli/main.js'));
+    expect(target).toBe(join(realpathSync(prefix), 'lib/node_modules/deploy-tls/dist/cli/bin.cjs'));
     expect(target.startsWith(realpathSync(CHECKOUT))).toBe(false);
     expect(installed(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });

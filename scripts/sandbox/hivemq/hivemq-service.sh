@@ -63,8 +63,8 @@ start() {
   fi
   load_environment || return 1
   mkdir -p "$HIVEMQ_HOME/log" "$HIVEMQ_HOME/data"
-  # A PID file left by a broker that died (or a sandbox torn down under it) names no live broker:
-  # gone before the launch, or the wait below reads it at once and reports a failed start.
+  # A broker that died without `stop` (killed, the machine rebooted) leaves its PID file: the wait
+  # below would read that dead PID before the new JVM writes its own, and report a failed start.
   rm -f "$PID_FILE"
   # setsid + nohup + redirected stdio: the JVM must outlive the ssh session that started it.
   # The inner sh records its own PID and then execs java, so the PID file names the JVM itself.

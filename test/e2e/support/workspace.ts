@@ -4,17 +4,23 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { layout, run } from './fleet.js';
+import { E2E_NODES, layout, run } from './fleet.js';
 
 export type InventoryDoc = {
   ca: { dir: string; password: unknown };
   defaults: { tls: Record<string, unknown>; ssh: Record<string, unknown> };
-  nodes: { name: string; tls?: { listener?: Record<string, unknown> } }[];
+  nodes: {
+    name: string;
+    groups?: string[];
+    tls?: { listener?: Record<string, unknown> };
+    hivemq?: Record<string, unknown>;
+  }[];
 };
 
 export const CLI = path.join(layout.repoRoot, 'dist', 'cli', 'main.js');
 
-export function workspace(name: string) {
+/** `nodes`: how many of the sandbox's nodes this file's inventories hold (a bigger fleet may be up). */
+export function workspace(name: string, { nodes = E2E_NODES }: { nodes?: number } = {}) {
   // Throwaway secrets for this file only; they reach the CLI through its environment, never argv.
   const secrets = {
     DEPLOY_TLS_CA_PASSWORD: `ca-${randomBytes(12).toString('hex')}`,
@@ -55,6 +61,9 @@ export function workspace(name: string) {
     /** The sandbox inventory with this workspace's CA and secrets, optionally changed. */
     writeInventory(file: string, change: (doc: InventoryDoc) => void = () => {}): string {
       const doc = parse(readFileSync(layout.inventory, 'utf8')) as InventoryDoc;
+      if (doc.nodes.length < nodes)
+        throw new Error(`the sandbox runs ${doc.nodes.length} nodes, not ${nodes}`);
+      doc.nodes = doc.nodes.slice(0, nodes);
       doc.ca.dir = caDir;
       doc.ca.password = { env: 'DEPLOY_TLS_CA_PASSWORD' };
       doc.defaults.tls.keystore = { password: { env: 'HIVEMQ_KEYSTORE_PASSWORD' } };

@@ -4,7 +4,13 @@ import { createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decode, readInteger, readOctetString, readOid, sequenceOf } from '../../../src/keystore/der.js';
 import { OID } from '../../../src/keystore/oids.js';
-import { encryptPrivateKeyPem, generateKey, KEY_AT_REST_ITERATIONS } from '../../../src/pki/keys.js';
+import {
+  decryptPrivateKeyPem,
+  encryptPrivateKeyPem,
+  generateKey,
+  KEY_AT_REST_ITERATIONS,
+  plainPrivateKeyPem,
+} from '../../../src/pki/keys.js';
 import { Secret } from '../../../src/secret.js';
 
 function pbes2Parameters(pem: string) {
@@ -59,5 +65,41 @@ describe('keys at rest', { timeout: 60_000 }, () => {
       encryptPrivateKeyPem(a.privateKey, new Secret('another-password!', 'test')),
     );
     expect(other.salt).not.toBe(first.salt);
+  });
+
+  it('opening a key of ours lends its derivation to the next file, and a wrong password opens nothing', async () => {
+    const [ca, leaf, other] = await Promise.all([
+      generateKey('ecdsa-p256'),
+      generateKey('ecdsa-p256'),
+      generateKey('rsa-2048'),
+    ]);
+    const written = encryptPrivateKeyPem(ca.privateKey, new Secret('the-ca-password-1', 'earlier run'));
+    // A later process: a new Secret with the same password opens the file, then stores a leaf key.
+    const password = new Secret('the-ca-password-1', 'this run');
+    const opened = decryptPrivateKeyPem(written, password);
+    expect(plainPrivateKeyPem(opened)).toBe(plainPrivateKeyPem(ca.privateKey));
+    const stored = encryptPrivateKeyPem(leaf.privateKey, password);
+    expect(pbes2Parameters(stored).salt).toBe(pbes2Parameters(written).salt);
+    expect(pbes2Parameters(stored).iv).not.toBe(pbes2Parameters(written).iv);
+    // OpenSSL (through Node) reads what was stored with the password alone.
+    const back = createPrivateKey({ key: stored, format: 'pem', passphrase: 'the-ca-password-1' });
+    expect(plainPrivateKeyPem(back)).toBe(plainPrivateKeyPem(leaf.privateKey));
+
+    const wrong = new Secret('not-the-ca-password', 'test');
+    expect(() => decryptPrivateKeyPem(written, wrong)).toThrow();
+    // The failed attempt lent nothing: a key stored with the wrong password gets a fresh salt.
+    expect(pbes2Parameters(encryptPrivateKeyPem(leaf.privateKey, wrong)).salt).not.toBe(
+      pbes2Parameters(written).salt,
+    );
+    // A key in another scheme (OpenSSL's own -aes256 with its default count) still opens, via OpenSSL.
+    const openssl = other.privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'the-ca-password-1',
+    }) as string;
+    expect(plainPrivateKeyPem(decryptPrivateKeyPem(openssl, password))).toBe(
+      plainPrivateKeyPem(other.privateKey),
+    );
   });
 });
