@@ -18,7 +18,7 @@ import { appendIndexLine, readIndexFile, readNextSerial } from './index-file.js'
 import { readKeyFile } from './key-files.js';
 import { encryptPrivateKeyPem, generateKey, type KeyPair } from './keys.js';
 import { type CaLayout, caLayout, INTERMEDIATE_DIRS, MODE, ROOT_DIRS } from './layout.js';
-import { checkLeafName, type LeafProfile, listLeaves } from './leaves.js';
+import { checkLeafName, type LeafProfile, leafProfiles } from './leaves.js';
 import { acquireCaLock, type CaLock } from './lock.js';
 import { organisationOf, type Subject, toOpensslDn } from './names.js';
 import {
@@ -364,7 +364,7 @@ export class CertificateAuthority {
    * depend on which kind was asked for.
    */
   async #refuseOtherProfile(request: IssueRequest): Promise<void> {
-    const other = (await listLeaves(this.layout, request.name)).find(
+    const other = (await leafProfiles(this.layout, request.name)).find(
       (leaf) => leaf.profile !== request.profile,
     );
     if (other) {

@@ -79,27 +79,54 @@ export interface LeafRecord {
 
 /** Every certificate of this name that deploy-tls issued (and still has), in no particular order. */
 export async function listLeaves(layout: CaLayout, name: string): Promise<LeafRecord[]> {
-  const certs = `${layout.intermediateDir}/certs`;
-  const files = await readdir(certs).catch(() => [] as string[]);
   const records: LeafRecord[] = [];
-  for (const file of files) {
+  for (const { pem, ...file } of await leafFiles(layout, name)) {
+    const certificate = parseOrUndefined(pem);
+    if (certificate) records.push({ ...file, name, certificate });
+  }
+  return records;
+}
+
+/**
+ * The profile of each certificate of this name, from Node's native parser alone: issuing checks
+ * it for every node, and a CA keeps every certificate it issued, so this must stay cheap.
+ */
+export async function leafProfiles(
+  layout: CaLayout,
+  name: string,
+): Promise<{ profile: LeafProfile; certificatePath: string }[]> {
+  return leafFiles(layout, name);
+}
+
+interface LeafFile {
+  serial: string;
+  profile: LeafProfile;
+  pem: string;
+  certificatePath: string;
+  keyPath: string;
+}
+
+async function leafFiles(layout: CaLayout, name: string): Promise<LeafFile[]> {
+  const certs = `${layout.intermediateDir}/certs`;
+  const names = await readdir(certs).catch(() => [] as string[]);
+  const found: LeafFile[] = [];
+  for (const file of names) {
     const serial = serialOfLeafFile(file, name);
     if (!serial) continue;
     const files = layout.leafFiles(name, serial);
     const pem = await readFile(files.certificate, 'utf8').catch(() => undefined);
-    const certificate = pem === undefined ? undefined : parseOrUndefined(pem);
+    const native = pem === undefined ? undefined : nativeOrUndefined(pem);
     // A file whose certificate is not the serial its name says was not written by deploy-tls.
-    if (!certificate || normalizeSerial(certificate.serialNumber) !== normalizeSerial(serial)) continue;
-    records.push({
-      name,
+    if (!pem || !native || normalizeSerial(native.serialNumber) !== normalizeSerial(serial)) continue;
+    found.push({
       serial,
-      profile: profileOf(certificate),
-      certificate,
+      profile: profileOf(native),
+      pem,
       certificatePath: files.certificate,
       keyPath: files.key,
     });
   }
-  return records;
+  return found;
 }
 
 /** "<name>-<SERIAL>.cert.pem" → SERIAL; a serial has no "-", so a name never reads as another's file. */
@@ -108,6 +135,14 @@ function serialOfLeafFile(file: string, name: string): string | undefined {
   if (!file.startsWith(`${name}-`) || !file.endsWith(suffix)) return undefined;
   const serial = file.slice(name.length + 1, -suffix.length);
   return /^[0-9A-F]+$/.test(serial) ? serial : undefined;
+}
+
+function nativeOrUndefined(pem: string): NodeX509 | undefined {
+  try {
+    return new NodeX509(pem);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseOrUndefined(pem: string): x509.X509Certificate | undefined {
@@ -121,8 +156,8 @@ function parseOrUndefined(pem: string): x509.X509Certificate | undefined {
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1'; // RFC 5280 4.2.1.12 id-kp-serverAuth
 
 /** Node certificates carry serverAuth (and clientAuth); client certificates clientAuth only. */
-export function profileOf(certificate: x509.X509Certificate): LeafProfile {
-  const eku = new NodeX509(certificate.toString('pem')).keyUsage ?? [];
+function profileOf(certificate: NodeX509): LeafProfile {
+  const eku = certificate.keyUsage ?? [];
   return eku.includes(SERVER_AUTH) ? 'node' : 'client';
 }
 

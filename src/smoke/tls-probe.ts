@@ -1,8 +1,16 @@
 // One TLS handshake from the control host, to see what a node really serves. Connects to the
 // node's address and checks the certificate against the node's *name* explicitly, since
 // clients use the name while we may only reach the address.
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { checkServerIdentity, connect, type PeerCertificate, type SecureVersion } from 'node:tls';
+import {
+  checkServerIdentity,
+  connect,
+  createSecureContext,
+  type PeerCertificate,
+  type SecureContext,
+  type SecureVersion,
+} from 'node:tls';
 import { sansFromText } from '../pki/san.js';
 
 export interface ClientIdentity {
@@ -51,6 +59,33 @@ export class TlsProbeError extends Error {
   }
 }
 
+/**
+ * Secure contexts by what they are made of. Building one parses the CA chain and the client's key
+ * and chain again, which tls.connect does on every call: a rollout's gates poll each node every
+ * half second with the same few, and at twenty nodes that was a second of the control host's CPU.
+ */
+const contexts = new Map<string, SecureContext>();
+
+function secureContext(options: TlsProbeOptions): SecureContext {
+  const { ca, client, minVersion, maxVersion, allowLegacy } = options;
+  const id = createHash('sha256')
+    .update(JSON.stringify([ca, client?.cert, client?.key, minVersion, maxVersion, allowLegacy === true]))
+    .digest('hex');
+  let context = contexts.get(id);
+  if (!context) {
+    context = createSecureContext({
+      ca,
+      cert: client?.cert,
+      key: client?.key,
+      minVersion,
+      maxVersion,
+      ciphers: allowLegacy ? 'DEFAULT@SECLEVEL=0' : undefined,
+    });
+    contexts.set(id, context);
+  }
+  return context;
+}
+
 export function probeTls(options: TlsProbeOptions): Promise<ServedCertificate> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -58,12 +93,7 @@ export function probeTls(options: TlsProbeOptions): Promise<ServedCertificate> {
       host: options.address,
       port: options.port,
       servername: isIP(options.host) ? undefined : options.host,
-      ca: options.ca,
-      cert: options.client?.cert,
-      key: options.client?.key,
-      minVersion: options.minVersion,
-      maxVersion: options.maxVersion,
-      ciphers: options.allowLegacy ? 'DEFAULT@SECLEVEL=0' : undefined,
+      secureContext: secureContext(options),
       rejectUnauthorized: false, // judged below, so a bad certificate is reported, not just refused
     });
     const timer = setTimeout(() => {
