@@ -116,10 +116,8 @@ describe('inventory groups', () => {
   });
 
   it('a group named like a node, "all", twice, or with pattern characters is refused where it is written', () => {
-    let problems: string[] = [];
-    try {
-      parseInventory(
-        INVENTORY(`  - name: broker1
+    expect(
+      problemsOf(`  - name: broker1
     host: broker1.example.com
     groups: [broker2, all, eu, eu]
   - name: broker2
@@ -128,20 +126,12 @@ describe('inventory groups', () => {
   - name: all
     host: all.example.com
 `),
-        'prod.yaml',
-        {},
-      );
-    } catch (error) {
-      if (!(error instanceof InventoryError)) throw error;
-      problems = error.problems.map((p) => `${p.location} ${p.path}: ${p.message}`);
-    }
-    expect(problems).toEqual([
+    ).toEqual([
       expect.stringMatching(/^prod\.yaml:10:14 nodes\[1\]\.groups\[0\]: a group name is letters/),
       expect.stringMatching(/^prod\.yaml:10:25 nodes\[1\]\.groups\[1\]: a group name is letters/),
     ]);
-    try {
-      parseInventory(
-        INVENTORY(`  - name: broker1
+    expect(
+      problemsOf(`  - name: broker1
     host: broker1.example.com
     groups: [broker2, all, eu, eu]
   - name: broker2
@@ -149,14 +139,7 @@ describe('inventory groups', () => {
   - name: all
     host: all.example.com
 `),
-        'prod.yaml',
-        {},
-      );
-    } catch (error) {
-      if (!(error instanceof InventoryError)) throw error;
-      problems = error.problems.map((p) => `${p.location} ${p.path}: ${p.message}`);
-    }
-    expect(problems).toEqual([
+    ).toEqual([
       'prod.yaml:7:14 nodes[0].groups[0]: group "broker2" has the name of a node: rename one',
       'prod.yaml:7:23 nodes[0].groups[1]: "all" is every node already: remove it',
       'prod.yaml:7:32 nodes[0].groups[3]: group "eu" is listed twice',
@@ -164,3 +147,14 @@ describe('inventory groups', () => {
     ]);
   });
 });
+
+/** The inventory's problems, each as "file:line:col path: message"; the inventory must be refused. */
+function problemsOf(nodes: string): string[] {
+  try {
+    parseInventory(INVENTORY(nodes), 'prod.yaml', {});
+  } catch (error) {
+    if (!(error instanceof InventoryError)) throw error;
+    return error.problems.map((p) => `${p.location} ${p.path}: ${p.message}`);
+  }
+  throw new Error('the inventory was accepted');
+}
