@@ -22,7 +22,16 @@ import {
 import { resetToPlain } from './support/reset.js';
 import { type InventoryDoc, workspace } from './support/workspace.js';
 
-const { secrets, work, caDir, chain, client, deployTls, writeInventory } = workspace('rollout');
+const {
+  secrets,
+  work,
+  caDir,
+  chain,
+  client,
+  deployTls,
+  served: servedCertificate,
+  writeInventory,
+} = workspace('rollout');
 
 /** Every file on every node (keystores, backups, config.xml) and in the CA, by hash. */
 async function fleetState() {
@@ -35,34 +44,6 @@ async function fleetState() {
       })),
     ),
   };
-}
-
-async function servedCertificate(address: string, host: string, port = 8883) {
-  const result = await run(
-    'openssl',
-    [
-      's_client',
-      '-connect',
-      `${address}:${port}`,
-      '-servername',
-      host,
-      '-CAfile',
-      chain,
-      '-verify_hostname',
-      host,
-      '-cert',
-      path.join(client, 'mqtt-client.cert.pem'),
-      '-key',
-      path.join(client, 'mqtt-client.key.pem'),
-    ],
-    { timeoutMs: 20_000 },
-  );
-  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(result.stdout)?.[0] ?? '';
-  const file = path.join(work, `served-${address}-${port}.pem`);
-  writeFileSync(file, pem);
-  const text = (await run('openssl', ['x509', '-in', file, '-noout', '-serial', '-ext', 'subjectAltName']))
-    .stdout;
-  return { output: result.stdout, serial: /serial=(\w+)/.exec(text)?.[1] ?? '', text };
 }
 
 /**

@@ -10,20 +10,19 @@ import { brokerPid, fleet, nodes, run } from './support/fleet.js';
 import { resetToPlain } from './support/reset.js';
 import { CLI, workspace } from './support/workspace.js';
 
-const { caDir, chain, client, deployTls, initCa, issueClient, ok, secrets, writeInventory } =
-  workspace('rotate');
+const {
+  caDir,
+  chain,
+  client,
+  deployTls,
+  initCa,
+  issueClient,
+  mqttTls: tlsOptions,
+  ok,
+  secrets,
+  writeInventory,
+} = workspace('rotate');
 let inventory: string;
-
-const tlsOptions = () => ({
-  protocol: 'mqtts' as const,
-  port: 8883,
-  ca: readFileSync(chain),
-  cert: readFileSync(path.join(client, 'mqtt-client.cert.pem')),
-  key: readFileSync(path.join(client, 'mqtt-client.key.pem')),
-  rejectUnauthorized: true,
-  reconnectPeriod: 0,
-  connectTimeout: 5_000,
-});
 
 /** Node entries only: the inventory's client bundle is recorded as client:<name>. */
 const ledger = () => fullLedger().filter((entry) => !entry.node.startsWith('client:'));

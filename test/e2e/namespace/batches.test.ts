@@ -16,12 +16,20 @@ import { workspace } from '../support/workspace.js';
 
 const WIDE = 6;
 const wide = Array.from({ length: WIDE }, (_, i) => fleet.node(i + 1));
-const { caDir, client, chain, deployTls, initCa, issueClient, ok, secrets, work, writeInventory } = workspace(
-  'batches',
-  {
-    nodes: WIDE,
-  },
-);
+const {
+  caDir,
+  deployTls,
+  initCa,
+  issueClient,
+  mqttTls,
+  ok,
+  secrets,
+  served: servedCertificate,
+  work,
+  writeInventory,
+} = workspace('batches', {
+  nodes: WIDE,
+});
 const GROUPS: Record<string, string[]> = {
   broker1: ['canary', 'eu'],
   broker2: ['eu'],
@@ -63,32 +71,6 @@ async function lastBackupSecond(index: number): Promise<number> {
   return Date.UTC(y as number, (mo as number) - 1, d, h, mi, s) / 1000;
 }
 
-/** What a node serves on 8883, as openssl sees it (chain verified against our CA, name checked). */
-async function servedCertificate(address: string, host: string) {
-  const result = await run(
-    'openssl',
-    [
-      's_client',
-      '-connect',
-      `${address}:8883`,
-      '-CAfile',
-      chain,
-      '-verify_hostname',
-      host,
-      '-cert',
-      path.join(client, 'mqtt-client.cert.pem'),
-      '-key',
-      path.join(client, 'mqtt-client.key.pem'),
-    ],
-    { timeoutMs: 20_000 },
-  );
-  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(result.stdout)?.[0] ?? '';
-  const file = path.join(work, `served-${address}.pem`);
-  writeFileSync(file, pem);
-  const text = (await run('openssl', ['x509', '-in', file, '-noout', '-serial'])).stdout;
-  return { output: result.stdout, serial: /serial=(\w+)/.exec(text)?.[1] ?? '' };
-}
-
 beforeAll(async () => {
   const running = (await fleet.status()).filter(
     (node) => node.sshBanner !== undefined && node.brokerPid !== undefined,
@@ -116,16 +98,7 @@ describe('batches', () => {
     let attempts = 0;
     const failures: string[] = [];
     let rotating = true;
-    const tls = {
-      protocol: 'mqtts' as const,
-      port: 8883,
-      ca: readFileSync(chain),
-      cert: readFileSync(path.join(client, 'mqtt-client.cert.pem')),
-      key: readFileSync(path.join(client, 'mqtt-client.key.pem')),
-      rejectUnauthorized: true,
-      reconnectPeriod: 0,
-      connectTimeout: 5_000,
-    };
+    const tls = mqttTls();
     const looper = (async () => {
       while (rotating) {
         for (const n of wide) {

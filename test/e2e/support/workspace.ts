@@ -41,13 +41,50 @@ export function workspace(name: string, { nodes = E2E_NODES }: { nodes?: number 
       );
     return result;
   };
+  const chain = path.join(caDir, 'intermediate', 'certs', 'ca-chain.cert.pem');
+  const client = path.join(work, 'mqtt-client');
   return {
     secrets,
     work,
     caDir,
-    chain: path.join(caDir, 'intermediate', 'certs', 'ca-chain.cert.pem'),
-    client: path.join(work, 'mqtt-client'),
+    chain,
+    client,
     deployTls,
+    /**
+     * What a listener serves, as openssl s_client sees it with this CA's chain and the mqtt-client
+     * bundle (chain verified, the name checked): its output, the leaf's serial, and `openssl x509`'s
+     * serial and SAN lines.
+     */
+    async served(address: string, host: string, port = 8883) {
+      const result = await run(
+        'openssl',
+        [
+          ...['s_client', '-connect', `${address}:${port}`, '-servername', host],
+          ...['-CAfile', chain, '-verify_hostname', host],
+          ...['-cert', path.join(client, 'mqtt-client.cert.pem')],
+          ...['-key', path.join(client, 'mqtt-client.key.pem')],
+        ],
+        { timeoutMs: 20_000 },
+      );
+      const pem =
+        /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(result.stdout)?.[0] ?? '';
+      const file = path.join(work, `served-${address}-${port}.pem`);
+      writeFileSync(file, pem);
+      const x509 = ['x509', '-in', file, '-noout', '-serial', '-ext', 'subjectAltName'];
+      const text = (await run('openssl', x509)).stdout;
+      return { output: result.stdout, serial: /serial=(\w+)/.exec(text)?.[1] ?? '', text };
+    },
+    /** mqtt.js options for mutual TLS on 8883 with the mqtt-client bundle: one attempt, no retries. */
+    mqttTls: () => ({
+      protocol: 'mqtts' as const,
+      port: 8883,
+      ca: readFileSync(chain),
+      cert: readFileSync(path.join(client, 'mqtt-client.cert.pem')),
+      key: readFileSync(path.join(client, 'mqtt-client.key.pem')),
+      rejectUnauthorized: true,
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+    }),
     ok,
     /** A CA of this workspace's own (optionally with a subject). */
     initCa: (subject?: string) =>
