@@ -46,15 +46,7 @@ export async function gatherNodeFacts(
   paths: NodePaths,
   context: FactsContext,
 ): Promise<NodeFacts> {
-  const wanted = [
-    paths.config,
-    paths.keystore,
-    paths.truststore,
-    paths.pending,
-    ...(paths.environmentFile ? [paths.environmentFile] : []),
-    ...(paths.dropIn ? [paths.dropIn] : []),
-  ];
-  const { files, install } = await readNode(remote, wanted, context);
+  const { files, install } = await readNode(remote, paths, context);
   const configXml = text(files.get(paths.config));
   // Decided here because the facts must read the stores HiveMQ uses: config.xml's, whatever their
   // names, else the inventory's (an InputError when the listeners point at different stores). A
@@ -95,16 +87,36 @@ export async function gatherNodeFacts(
   };
 }
 
-/** The files and the install probe in one command: two probes' fixed scripts, one after the other. */
+/** The files the facts are read from, in the probe's order. */
+function factsPaths(paths: NodePaths): string[] {
+  return [
+    paths.config,
+    paths.keystore,
+    paths.truststore,
+    paths.pending,
+    ...(paths.environmentFile ? [paths.environmentFile] : []),
+    ...(paths.dropIn ? [paths.dropIn] : []),
+  ];
+}
+
+/**
+ * The facts probe: the files, then the install probe of `home`, in one command (two probes' fixed
+ * scripts, one after the other). Stores config.xml names elsewhere are read after it.
+ */
+export function factsProbe(paths: NodePaths, home: string) {
+  const files = readFilesProbe(factsPaths(paths));
+  const install = installProbe(home);
+  return { command: `${files.command}\n${install.command}`, files, install };
+}
+
 async function readNode(
   remote: Remote,
-  paths: readonly string[],
+  paths: NodePaths,
   context: FactsContext,
 ): Promise<{ files: Map<string, RemoteFile>; install: InstallFacts }> {
-  const files = readFilesProbe(paths);
-  const install = installProbe(context.home);
-  const stdout = await remote.run(`${files.command}\n${install.command}`);
-  return { files: checked(files.parse(stdout), remote, context), install: install.parse(stdout) };
+  const probe = factsProbe(paths, context.home);
+  const stdout = await remote.run(probe.command);
+  return { files: checked(probe.files.parse(stdout), remote, context), install: probe.install.parse(stdout) };
 }
 
 async function readFiles(

@@ -8,8 +8,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditedCommands, clearAudit, ensureAuditKey } from '../../../scripts/sandbox/audit.js';
+import { MOUNT_POINTS } from '../../../scripts/sandbox/layout.js';
+import { factsProbe } from '../../../src/facts/gather.js';
 import { timed } from '../../../src/remote/channel-remote.js';
-import { readFilesProbe } from '../../../src/remote/probes.js';
 import { COMMAND_TIMEOUT_MS } from '../../../src/remote/remote.js';
 import { treeHashes } from '../../helpers/cli.js';
 import { run } from '../support/fleet.js';
@@ -379,12 +380,16 @@ const ROWS: Row[] = [
  * as the node runs it: under timeout(1).
  */
 const FACTS_PROBE = timed(
-  readFilesProbe([
-    '/opt/hivemq/conf/config.xml',
-    '/etc/ssl/hivemq/hivemq-keystore.jks',
-    '/etc/ssl/hivemq/hivemq-truststore.jks',
-    '/etc/ssl/hivemq/.deploy-tls-pending.json',
-  ]).command,
+  factsProbe(
+    {
+      config: `${MOUNT_POINTS.home}/conf/config.xml`,
+      keystore: `${MOUNT_POINTS.ssl}/hivemq-keystore.jks`,
+      truststore: `${MOUNT_POINTS.ssl}/hivemq-truststore.jks`,
+      backupRoot: `${MOUNT_POINTS.ssl}/backup`,
+      pending: `${MOUNT_POINTS.ssl}/.deploy-tls-pending.json`,
+    },
+    MOUNT_POINTS.home,
+  ).command,
   COMMAND_TIMEOUT_MS / 1000,
 );
 

@@ -22,9 +22,9 @@ import { stringify } from 'yaml';
 import { auditedCommands, clearAudit, ensureAuditKey } from '../../../scripts/sandbox/audit.js';
 import { BROKER_LOG, SERVICE_SCRIPT } from '../../../scripts/sandbox/broker.js';
 import { MOUNT_POINTS, MQTT_TLS_PORT } from '../../../scripts/sandbox/layout.js';
+import { factsProbe as nodeFactsProbe } from '../../../src/facts/gather.js';
 import { backupScript, freeSpaceScript } from '../../../src/hivemq/install.js';
 import { timed } from '../../../src/remote/channel-remote.js';
-import { readFilesProbe } from '../../../src/remote/probes.js';
 import { atomicWriteScript, COMMAND_TIMEOUT_MS, shellQuote } from '../../../src/remote/remote.js';
 import { treeHashes } from '../../helpers/cli.js';
 import { run, sshPort } from '../support/fleet.js';
@@ -124,8 +124,7 @@ const paths = {
 };
 /** A command as the node runs it: under timeout(1), 120 s unless said otherwise. */
 const onNode = (command: string, seconds = COMMAND_TIMEOUT_MS / 1000) => timed(command, seconds);
-const factsProbe = () =>
-  onNode(readFilesProbe([paths.config, paths.keystore, paths.truststore, paths.pending]).command);
+const factsProbe = () => onNode(nodeFactsProbe(paths, home).command);
 
 describe('hostile inventory values on a real sshd that logs every command', () => {
   it('plan runs only the facts probe, with the paths as quoted words, and changes nothing', async () => {
