@@ -145,9 +145,13 @@ describe('deploy-tls rotate', () => {
     }
     expect(report.intermediateDaysLeft).toBeGreaterThan(3600);
     expect(report.warnings).toEqual([]);
+    // The table: one row per node and TLS listener, the listener named with its address.
     const text = await deployTls(['status', '--inventory', inventory]);
+    const broker2 = nodes[1] as (typeof nodes)[number];
     expect(text.stdout).toMatch(
-      /broker2\s+[0-9A-F]{32}\s+\d{4}-\d{2}-\d{2}\s+36\d\s+yes\s+REQUIRED\s+reachable/,
+      new RegExp(
+        `broker2\\s+[0-9A-F]{32}\\s+\\d{4}-\\d{2}-\\d{2}\\s+36\\d\\s+yes\\s+REQUIRED\\s+secure-listener ${broker2.address.replaceAll('.', '\\.')}:8883: reachable`,
+      ),
     );
   });
 
