@@ -76,7 +76,7 @@ export async function cliBatch({ dir, nodes, password }: Workload): Promise<void
       '  tls:',
       '    keystore: { password: { env: HIVEMQ_KEYSTORE_PASSWORD } }',
       '    truststore: { password: { env: HIVEMQ_KEYSTORE_PASSWORD } }',
-      `clients: [{ name: ${CLIENT} }]`,
+      `clients: [{ name: ${CLIENT}, password: { env: CLIENT_BUNDLE_PASSWORD } }]`,
       'nodes:',
       ...nodeLines,
       '',
@@ -87,6 +87,8 @@ export async function cliBatch({ dir, nodes, password }: Workload): Promise<void
     HOME: dir,
     DEPLOY_TLS_CA_PASSWORD: password.reveal(),
     HIVEMQ_KEYSTORE_PASSWORD: password.reveal(),
+    // A client bundle's password is its own (the inventory refuses one without).
+    CLIENT_BUNDLE_PASSWORD: `client-${password.reveal()}`,
   };
   await run(process.execPath, [BIN, 'ca', 'init', '--inventory', inventory], { cwd: dir, env });
   await run(process.execPath, [BIN, 'issue', '--inventory', inventory, '--out', 'out'], { cwd: dir, env });
