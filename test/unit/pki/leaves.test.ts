@@ -107,6 +107,20 @@ describe('leaf files', { timeout: 60_000 }, () => {
     );
   });
 
+  it('a file in certs/ that is not what its name says neither refuses a name nor breaks issuing', async () => {
+    const dir = await fixture.fresh();
+    const layout = caLayout(dir);
+    const app = await withCa(dir, (ca) => ca.issue(client('app')));
+    // Under node broker7's names: bytes that are no certificate, and a client certificate filed
+    // under a serial it does not have (a copy made by hand, or planted).
+    await writeFile(layout.leafFiles('broker7', 'ABCDEF01').certificate, '\u001b[31m not a certificate');
+    await writeFile(layout.leafFiles('broker7', 'ABCDEF02').certificate, await readFile(app.certificatePath));
+    const issued = await withCa(dir, (ca) => ca.issue(node('broker7')));
+    expect(new X509Certificate(await readFile(issued.certificatePath)).keyUsage).toContain(
+      '1.3.6.1.5.5.7.3.1',
+    );
+  });
+
   it('never replaces files a hand-made CA keeps under the article’s names', async () => {
     const dir = await fixture.fresh();
     const layout = caLayout(dir);
